@@ -1,0 +1,154 @@
+"""The signature base string (RFC 5849 section 3.4.1).
+
+``base_string_uri`` builds the base string URI (section 3.4.1.2) and ``signature_base_string``
+puts the pieces together (section 3.4.1.1). Both are pure functions of text.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Iterable, List, Tuple
+
+from .encoding import UNRESERVED, percent_encode
+from .errors import ParameterRejected
+from .parameters import Param, normalize_parameters, parse_form
+
+__all__ = [
+    "base_string_uri",
+    "signature_base_string",
+    "build_base_string",
+    "split_base_uri",
+    "split_uri",
+    "DEFAULT_PORTS",
+]
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+_SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.")
+# Characters RFC 3986 section 3.3 allows in a path, "%" included so existing escapes stay.
+_PATH_SAFE = frozenset((UNRESERVED + b"!$&'()*+,;=:@/%").decode("ascii"))
+
+
+def split_uri(uri: str) -> Tuple[str, str, str, str]:
+    """Split an absolute URI into scheme, authority, path and query (RFC 3986 section 3).
+
+    The fragment is dropped. Raises :class:`ParameterRejected` when the URI is not absolute
+    (no scheme, or no ``//`` authority), since no base string URI can be built from it.
+    """
+    scheme, sep, rest = uri.partition("://")
+    if not sep or not scheme or not scheme[0].isalpha() or not _SCHEME_CHARS.issuperset(scheme):
+        raise ParameterRejected("the request URI must be absolute (scheme://host/path)")
+    rest = rest.partition("#")[0]
+    end = len(rest)
+    for stop in "/?":
+        index = rest.find(stop)
+        if index != -1 and index < end:
+            end = index
+    authority, rest = rest[:end], rest[end:]
+    path, _, query = rest.partition("?")
+    return scheme, authority, path, query
+
+
+def _host_and_port(scheme: str, authority: str) -> str:
+    """Section 3.4.1.2 steps 2 and 3: lower-case host, port only when not the scheme's default."""
+    authority = authority.rpartition("@")[2]  # userinfo is not part of the Host header
+    if authority.startswith("["):
+        # An IP literal (RFC 3986 section 3.2.2): never split it on ":".
+        close = authority.find("]")
+        if close == -1:
+            raise ParameterRejected("invalid IPv6 literal in the request URI")
+        host, port_text = authority[: close + 1], authority[close + 1 :]
+        if port_text and not port_text.startswith(":"):
+            raise ParameterRejected("invalid authority in the request URI")
+        port_text = port_text[1:]
+    else:
+        host, _, port_text = authority.partition(":")
+    if not host or any(ch in host for ch in " \t\r\n\"<>\\^`{|}"):
+        raise ParameterRejected("invalid host in the request URI")
+    host = host.lower()
+    if port_text:
+        if not (port_text.isascii() and port_text.isdigit()) or len(port_text) > 5 or int(port_text) > 65535:
+            raise ParameterRejected("invalid port in the request URI")
+        port = int(port_text)
+        if DEFAULT_PORTS.get(scheme) != port:
+            return "%s:%d" % (host, port)
+    return host
+
+
+def _normalize_path(path: str) -> str:
+    """The path as it goes on the wire: "/" when empty (section 3.4.1.2), and characters that
+    cannot appear in a request-target (non-ASCII text, spaces) UTF-8 percent-encoded.
+    Existing escapes are kept as given: the base string signs what was sent."""
+    if not path:
+        return "/"
+    if _PATH_SAFE.issuperset(path):
+        return path
+    out: List[str] = []
+    for ch in path:
+        if ch in _PATH_SAFE:
+            out.append(ch)
+        else:
+            try:
+                out.append("".join("%%%02X" % octet for octet in ch.encode("utf-8")))
+            except UnicodeEncodeError:
+                raise ParameterRejected("the request path is not valid UTF-8 text") from None
+    return "".join(out)
+
+
+@lru_cache(maxsize=512)
+def split_base_uri(uri: str) -> Tuple[str, str]:
+    """``(base string URI, raw query)`` of ``uri`` (section 3.4.1.2), cached: clients and
+    servers sign and verify the same few endpoints over and over."""
+    scheme, authority, path, query = split_uri(uri)
+    scheme = scheme.lower()
+    return scheme + "://" + _host_and_port(scheme, authority) + _normalize_path(path), query
+
+
+def base_string_uri(uri: str) -> str:
+    """The base string URI of a request (RFC 5849 section 3.4.1.2).
+
+    1. The scheme and host are lower-cased.
+    2. The port is included only when it is not the default of the scheme (80 for http,
+       443 for https); IPv6 literals keep their brackets.
+    3. The path is kept as sent, "/" when empty; userinfo, query and fragment are excluded.
+
+    Example: ``HTTP://EXAMPLE.COM:80/r%20v/X?id=123`` gives ``http://example.com/r%20v/X``.
+    """
+    return split_base_uri(uri)[0]
+
+
+def signature_base_string(method: str, uri: str, params: Iterable[Param]) -> str:
+    """The signature base string (RFC 5849 section 3.4.1.1).
+
+    1. The HTTP request method in uppercase, encoded (section 3.6) for custom methods.
+    2. An "&" character.
+    3. The base string URI (section 3.4.1.2), encoded.
+    4. An "&" character.
+    5. The normalized request parameters (section 3.4.1.3.2), encoded.
+
+    The query of ``uri`` is collected (section 3.4.1.3.1, form-decoded); ``params`` holds every
+    other parameter, decoded: the protocol parameters and the form-body parameters.
+    ``oauth_signature`` is always excluded; so is a ``realm`` in ``params``, since there it can
+    only be the Authorization header's (section 3.4.1.3.1). A ``realm`` in the query of ``uri``
+    is an ordinary parameter and is signed.
+    """
+    base_uri, query = split_base_uri(uri)
+    collected = [p for p in parse_form(query) if p[0] != "oauth_signature"] if query else []
+    collected.extend(p for p in params if p[0] != "oauth_signature" and p[0] != "realm")
+    return build_base_string(method, base_uri, collected)
+
+
+def build_base_string(method: str, base_uri: str, params: Iterable[Param]) -> str:
+    """Section 3.4.1.1 steps 1-5 over parameters already collected (section 3.4.1.3.1).
+
+    ``params`` must already exclude ``oauth_signature`` and the Authorization header's
+    ``realm``: the client and the verifier know where each parameter came from, so a form or
+    query parameter that happens to be called ``realm`` is signed, as the RFC says.
+    """
+    return (
+        percent_encode(method.upper())
+        + "&"
+        + percent_encode(base_uri)
+        + "&"
+        + percent_encode(normalize_parameters(params))
+    )

@@ -1,0 +1,173 @@
+"""Signature methods (RFC 5849 section 3.4): the one extension point.
+
+A signature method is any object with this small interface (:class:`SignatureMethod`):
+
+* ``name``: the ``oauth_signature_method`` value, e.g. ``"HMAC-SHA1"``;
+* ``body_hash``: the :mod:`hashlib` name the OAuth Request Body Hash extension uses with this
+  method (``"sha1"`` for the SHA-1 methods, ``"sha256"``/``"sha512"`` for the others), or
+  ``None`` where it is undefined (PLAINTEXT);
+* ``shared_secret``: ``True`` when the method signs with the client and token secrets (HMAC,
+  PLAINTEXT), ``False`` when it signs with a key of its own (RSA);
+* ``sign(base_string, client_secret, token_secret) -> str``: the ``oauth_signature`` value
+  before percent-encoding;
+* ``verify(base_string, signature, client_secret, token_secret) -> bool``: recompute and compare
+  in constant time.
+
+The HMAC and PLAINTEXT methods are stateless singletons. RSA methods (section 3.4.3) are objects
+bound to a key, built by :func:`resolve` (or :mod:`oauth1core.methods.rsa`) so importing this
+package loads no RSA code. A method backed by another library (OpenSSL through
+``cryptography``, say) plugs in by implementing the same interface; none is required.
+
+There is no global registry: :func:`resolve` maps the seven standard names, and callers that
+want another method pass the object itself.
+"""
+
+from __future__ import annotations
+
+import hmac as _hmac
+from binascii import b2a_base64
+from typing import Any, Optional, Protocol, Tuple
+
+from ..encoding import percent_encode
+from ..errors import SignatureMethodRejected
+
+__all__ = [
+    "SignatureMethod",
+    "HmacMethod",
+    "PlaintextMethod",
+    "HMAC_SHA1",
+    "HMAC_SHA256",
+    "HMAC_SHA512",
+    "PLAINTEXT",
+    "STANDARD_METHODS",
+    "RSA_METHODS",
+    "signing_key",
+    "resolve",
+]
+
+STANDARD_METHODS: Tuple[str, ...] = (
+    "HMAC-SHA1",
+    "HMAC-SHA256",
+    "HMAC-SHA512",
+    "PLAINTEXT",
+    "RSA-SHA1",
+    "RSA-SHA256",
+    "RSA-SHA512",
+)
+RSA_METHODS: Tuple[str, ...] = ("RSA-SHA1", "RSA-SHA256", "RSA-SHA512")
+
+
+class SignatureMethod(Protocol):
+    """The interface every signature method implements (RFC 5849 section 3.4)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def body_hash(self) -> Optional[str]: ...
+
+    @property
+    def shared_secret(self) -> bool: ...
+
+    def sign(self, base_string: str, client_secret: str, token_secret: str) -> str: ...
+
+    def verify(self, base_string: str, signature: str, client_secret: str, token_secret: str) -> bool: ...
+
+
+def signing_key(client_secret: str, token_secret: str) -> str:
+    """The key of HMAC-SHA1 and PLAINTEXT (RFC 5849 sections 3.4.2 and 3.4.4).
+
+    1. The client shared-secret, after being encoded (section 3.6).
+    2. An "&" character (ASCII code 38), which MUST be included even when either secret is empty.
+    3. The token shared-secret, after being encoded (section 3.6).
+    """
+    return percent_encode(client_secret) + "&" + percent_encode(token_secret)
+
+
+class HmacMethod:
+    """HMAC-SHA1 (RFC 5849 section 3.4.2) and its SHA-256/SHA-512 variants.
+
+    The signature is ``base64(HMAC(key, base_string))`` where the key is :func:`signing_key`
+    and the text is the signature base string (section 3.4.1), both as UTF-8 octets.
+    HMAC-SHA256 and HMAC-SHA512 are not in RFC 5849; they follow the same construction with
+    another digest, as their users (NetSuite, Garmin, Magento) and peers define them.
+    """
+
+    __slots__ = ("name", "digest", "body_hash")
+    shared_secret = True
+
+    def __init__(self, name: str, digest: str) -> None:
+        self.name = name
+        self.digest = digest
+        self.body_hash: Optional[str] = digest
+
+    def sign_with_key(self, key: bytes, base_string: str) -> str:
+        """Sign with an already-built key (the client caches it). Section 3.4.2."""
+        return b2a_base64(_hmac.digest(key, base_string.encode("utf-8"), self.digest), newline=False).decode(
+            "ascii"
+        )
+
+    def sign(self, base_string: str, client_secret: str, token_secret: str) -> str:
+        """Section 3.4.2: ``digest = HMAC(key, text)``, then base64 (RFC 2045 section 6.8)."""
+        return self.sign_with_key(signing_key(client_secret, token_secret).encode("utf-8"), base_string)
+
+    def verify(self, base_string: str, signature: str, client_secret: str, token_secret: str) -> bool:
+        """Section 3.2: recompute the signature and compare it in constant time."""
+        expected = self.sign(base_string, client_secret, token_secret)
+        return _hmac.compare_digest(expected.encode("ascii"), signature.encode("utf-8", "surrogatepass"))
+
+    def __repr__(self) -> str:
+        return f"<signature method {self.name}>"
+
+
+class PlaintextMethod:
+    """PLAINTEXT (RFC 5849 section 3.4.4): the signature is the key itself.
+
+    It is sent as is, so it MUST only be used over a transport that protects it (TLS); the
+    provider refuses it unless enabled, and then only over https.
+    """
+
+    __slots__ = ()
+    name = "PLAINTEXT"
+    body_hash: Optional[str] = None
+    shared_secret = True
+
+    def sign(self, base_string: str, client_secret: str, token_secret: str) -> str:
+        """Section 3.4.4: ``oauth_signature`` is the encoded client secret, "&", the encoded token secret."""
+        return signing_key(client_secret, token_secret)
+
+    def verify(self, base_string: str, signature: str, client_secret: str, token_secret: str) -> bool:
+        """Section 3.2: compare the received value with the key in constant time."""
+        expected = signing_key(client_secret, token_secret)
+        return _hmac.compare_digest(expected.encode("utf-8"), signature.encode("utf-8", "surrogatepass"))
+
+    def __repr__(self) -> str:
+        return "<signature method PLAINTEXT>"
+
+
+HMAC_SHA1 = HmacMethod("HMAC-SHA1", "sha1")
+HMAC_SHA256 = HmacMethod("HMAC-SHA256", "sha256")
+HMAC_SHA512 = HmacMethod("HMAC-SHA512", "sha512")
+PLAINTEXT = PlaintextMethod()
+
+_SHARED_SECRET_METHODS = {m.name: m for m in (HMAC_SHA1, HMAC_SHA256, HMAC_SHA512)}
+_SHARED_SECRET_METHODS_ANY: "dict[str, Any]" = dict(_SHARED_SECRET_METHODS)
+_SHARED_SECRET_METHODS_ANY["PLAINTEXT"] = PLAINTEXT
+
+
+def resolve(name: str, *, private_key: Any = None, public_key: Any = None) -> SignatureMethod:
+    """The signature method called ``name`` (RFC 5849 section 3.4).
+
+    HMAC and PLAINTEXT need no key. The RSA methods (section 3.4.3) need ``private_key`` to sign
+    or ``public_key`` (a public key or a certificate) to verify: a PEM string or a key object
+    of :mod:`oauth1core.methods.rsa`; their code is imported on first use only.
+    Raises :class:`SignatureMethodRejected` for any other name (names are case-sensitive).
+    """
+    method = _SHARED_SECRET_METHODS_ANY.get(name)
+    if method is not None:
+        return method  # type: ignore[no-any-return]
+    if name in RSA_METHODS:
+        from .rsa import rsa_method
+
+        return rsa_method(name, private_key=private_key, public_key=public_key)
+    raise SignatureMethodRejected("unsupported signature method", parameter="oauth_signature_method")

@@ -1,0 +1,127 @@
+"""Request parameters: collection, normalization, the Authorization header (RFC 5849 3.4.1.3, 3.5).
+
+Parameters are always a list of ``(name, value)`` pairs of decoded text, in order, duplicates
+kept: section 3.4.1.3.2 sorts repeated names by value, so a dict would lose them.
+
+This module holds what a client needs to sign. The strict parser of a received
+``Authorization`` header, which a client never needs, lives in :mod:`oauth1core.parsing`.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, List, Mapping, Optional, Tuple
+
+from .encoding import form_decode, percent_encode
+
+__all__ = [
+    "Param",
+    "parse_form",
+    "encode_form",
+    "normalize_parameters",
+    "build_authorization_header",
+    "quote_realm",
+    "header_value",
+    "is_form_content_type",
+    "FORM_CONTENT_TYPE",
+]
+
+Param = Tuple[str, str]
+
+FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+
+
+def parse_form(text: str) -> List[Param]:
+    """Parse an ``application/x-www-form-urlencoded`` string (RFC 5849 section 3.4.1.3.1).
+
+    Used for the query component of the request URI and for a form-encoded entity-body:
+    pairs are separated by ``&``, the name from the value by the first ``=`` (a pair with no
+    ``=`` has an empty value), ``+`` is a space, then each side is percent-decoded strictly
+    (W3C HTML 4.01 section 17.13.4). Empty pairs (``a&&b``, a trailing ``&``) carry no
+    parameter and are skipped. Raises :class:`~oauth1core.errors.EncodingError` on a bad escape
+    or invalid UTF-8.
+    """
+    params: List[Param] = []
+    if not text:
+        return params
+    for pair in text.split("&"):
+        if not pair:
+            continue
+        name, _, value = pair.partition("=")
+        params.append((form_decode(name), form_decode(value)))
+    return params
+
+
+def encode_form(params: Iterable[Param]) -> str:
+    """Encode pairs as a form body or query (RFC 5849 sections 3.5.2, 3.5.3).
+
+    Each name and value is encoded per section 3.6 (so a space is ``%20``, which every form
+    decoder reads as a space), joined by ``=`` and the pairs by ``&``.
+    """
+    return "&".join([percent_encode(name) + "=" + percent_encode(value) for name, value in params])
+
+
+def normalize_parameters(params: Iterable[Param]) -> str:
+    """The normalized parameter string (RFC 5849 section 3.4.1.3.2).
+
+    1. The name and value of each parameter are encoded (section 3.6).
+    2. The parameters are sorted by name, using ascending byte value ordering; parameters with
+       the same name are sorted by their value.
+    3. Each name is concatenated to its value with "=" (even when the value is empty).
+    4. The pairs are concatenated in their sorted order, separated by "&".
+
+    Encoded text is ASCII, so Python's string order is the byte order the RFC asks for.
+    """
+    encoded = [(percent_encode(name), percent_encode(value)) for name, value in params]
+    encoded.sort()
+    return "&".join([name + "=" + value for name, value in encoded])
+
+
+def quote_realm(realm: str) -> str:
+    """``realm`` as an RFC 2617 quoted-string body (section 3.5.1 takes realm from RFC 2617 1.2).
+
+    The realm is not percent-encoded (it is not part of the base string, and providers such as
+    NetSuite compare it literally); ``"`` and ``\\`` are escaped with a backslash, and control
+    characters are refused since they cannot appear in a header.
+    """
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in realm):
+        raise ValueError("realm must not contain control characters")
+    return realm.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def build_authorization_header(params: Iterable[Param], realm: Optional[str] = None) -> str:
+    """Build an ``Authorization: OAuth ...`` header value (RFC 5849 section 3.5.1).
+
+    1. Parameter names and values are encoded per section 3.6.
+    2. Each value is wrapped in double quotes after its name and "=".
+    3. Parameters are separated by "," and a space (optional linear white space).
+    4. The optional ``realm`` comes first, as an RFC 2617 quoted-string.
+    """
+    parts = ['%s="%s"' % (percent_encode(name), percent_encode(value)) for name, value in params]
+    if realm is not None:
+        parts.insert(0, 'realm="%s"' % quote_realm(realm))
+    return "OAuth " + ", ".join(parts)
+
+
+def header_value(headers: Optional[Mapping[str, str]], name: str) -> Optional[str]:
+    """The value of header ``name``, matched case-insensitively (RFC 7230 section 3.2), or None."""
+    if not headers:
+        return None
+    value = headers.get(name)
+    if value is not None:
+        return value
+    lowered = name.lower()
+    for key, value in headers.items():
+        if key.lower() == lowered:
+            return value
+    return None
+
+
+def is_form_content_type(content_type: Optional[str]) -> bool:
+    """Whether a Content-Type is ``application/x-www-form-urlencoded`` (RFC 5849 section 3.4.1.3.1).
+
+    The media type is compared case-insensitively and its parameters (``charset=...``) are
+    ignored, so ``application/x-www-form-urlencoded; charset=UTF-8`` is a form body.
+    """
+    if not content_type:
+        return False
+    return content_type.partition(";")[0].strip().lower() == FORM_CONTENT_TYPE
