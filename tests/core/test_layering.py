@@ -1,0 +1,104 @@
+"""The layering of STYLE.md, checked with ast: the core imports only the standard library and the
+layers above it; importing the package loads nothing it does not need to sign."""
+
+import ast
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PACKAGE = os.path.join(ROOT, "oauth1core")
+
+# Each core module may import only modules of lower rank (earlier in the data flow).
+RANK = {
+    "errors": 0,
+    "encoding": 1,
+    "clock": 1,
+    "parameters": 2,
+    "base_string": 3,
+    "methods": 4,
+    "client": 5,
+    "parsing": 5,
+    "verify": 6,
+}
+THIRD_PARTY = {"requests", "httpx", "aiohttp", "cryptography", "redis", "oauthlib", "authlib", "rsa", "pyasn1", "OpenSSL"}
+
+
+def module_files():
+    for root, _, files in os.walk(PACKAGE):
+        for name in files:
+            if name.endswith(".py"):
+                path = os.path.join(root, name)
+                yield os.path.relpath(path, PACKAGE), path
+
+
+def imports(path):
+    tree = ast.parse(open(path, encoding="utf-8").read())
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield 0, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            yield node.level, node.module or ""
+
+
+def test_no_third_party_imports_outside_adapters_and_optional_stores():
+    for rel, path in module_files():
+        if rel.startswith("adapters" + os.sep) or rel == os.path.join("stores", "redis.py"):
+            continue
+        for level, name in imports(path):
+            if level == 0:
+                assert name.split(".")[0] not in THIRD_PARTY, f"{rel} imports {name}"
+                top = name.split(".")[0]
+                assert top == "oauth1core" or top in sys.stdlib_module_names if hasattr(sys, "stdlib_module_names") else True, f"{rel} imports {name}"
+
+
+def test_core_layers_import_only_upwards():
+    for rel, path in module_files():
+        parts = rel[:-3].split(os.sep)
+        own = parts[0]
+        if own not in RANK or (own == "methods" and parts[-1] not in ("__init__",)):
+            continue
+        for level, name in imports(path):
+            if level == 0:
+                continue
+            target = name.split(".")[0]
+            if level == 2 or own != "methods":
+                if target in RANK:
+                    assert RANK[target] < RANK[own] or target == own, f"{rel} imports .{name}"
+
+
+def test_import_loads_only_what_signing_needs():
+    # -S: no site hooks (a .pth file may preload anything), so what is new is ours.
+    code = (
+        "import sys\n"
+        "before = set(sys.modules)\n"
+        "import oauth1core\n"
+        "new = set(sys.modules) - before\n"
+        "print(' '.join(sorted(m for m in new if m.startswith('oauth1core'))))\n"
+        "print(' '.join(sorted(m for m in new if not m.startswith('oauth1core'))))\n"
+    )
+    out = subprocess.run([sys.executable, "-S", "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout.splitlines()
+    loaded = set(out[0].split())
+    assert loaded == {
+        "oauth1core",
+        "oauth1core.errors",
+        "oauth1core.encoding",
+        "oauth1core.parameters",
+        "oauth1core.base_string",
+        "oauth1core.methods",
+        "oauth1core.clock",
+        "oauth1core.client",
+    }, loaded
+    stdlib = set(out[1].split()) if len(out) > 1 else set()
+    for heavy in ("secrets", "json", "sqlite3", "http.server", "urllib.request", "argparse"):
+        assert heavy not in stdlib, heavy
+
+
+def test_lazy_names_resolve():
+    import oauth1core
+
+    assert oauth1core.verify_request.__module__ == "oauth1core.verify"
+    assert oauth1core.parse_authorization_header.__module__ == "oauth1core.parsing"
+    for name in oauth1core.__all__:
+        assert getattr(oauth1core, name) is not None
