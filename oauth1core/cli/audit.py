@@ -1,0 +1,375 @@
+"""``python -m oauth1core verify | explain | diagnose``: audit a captured request.
+
+The request is a raw HTTP request file (``-`` for standard input), an entry of a HAR file
+(``--har FILE [--entry N]``), or given by options (``--uri``, ``--method``, ``-H``, ``--data``).
+Secrets come from options, files or the environment and are never printed: keys are masked,
+PLAINTEXT signatures too, and the output is checked once more for the secrets' text.
+
+Exit status: 0 valid, 1 invalid (the signature does not verify, or a provider rejects the
+request), 2 unusable input (unreadable capture, no OAuth parameters, missing secret or key).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import textwrap
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
+
+from ..audit import CaptureError, Diagnosis, Explanation, diagnose, explain, from_parts, parse_har, parse_raw
+from ..audit.capture import CURL_NOTE, Capture
+from ..audit.diagnose import available_methods, mask
+from ..audit.mistakes import MISTAKES
+from ..audit.observe import Observed, observe
+from ..audit.recipe import CANONICAL, Workbench
+from ..encoding import percent_encode
+from ..errors import OAuthError, SignatureInvalid
+from ..methods import RSA_METHODS, signing_key
+from ._common import ENV, CliError, add_credential_options, die, parse_header_options, read_text_file, secret
+
+__all__ = ["main", "main_verify", "main_explain", "main_diagnose"]
+
+_INPUT = """input (one of):
+  REQUEST                a raw HTTP/1.1 request as a proxy or curl -v shows it ('-': standard input);
+                         the scheme is --scheme (default https), the host the Host header's
+  --har FILE [--entry N] an entry of a HAR file (N counts from 0; default: the first with OAuth)
+  --uri URI [--method M] [-H 'Name: value']... [--data BODY | --data-file FILE]
+"""
+
+_EXAMPLES = {
+    "verify": """example:
+  python -m oauth1core verify request.http --scheme http \\
+      --client-secret kd94hf93k423kf44 --token-secret pfkkdhi9sl3r4s00
+  valid: the HMAC-SHA1 signature verifies
+""",
+    "explain": """example:
+  OAUTH_CLIENT_SECRET=kd94hf93k423kf44 OAUTH_TOKEN_SECRET=pfkkdhi9sl3r4s00 \\
+  python -m oauth1core explain --har session.har --entry 3
+""",
+    "diagnose": """example:
+  python -m oauth1core diagnose request.http --client-secret-file client.secret \\
+      --token-secret-file token.secret --json
+  (findings such as "plus-for-space" or "wrong-scheme", with the base string the client signed)
+
+mistakes it knows, most common first:
+""" + textwrap.fill(", ".join(m.id for m in MISTAKES), 96, initial_indent="  ", subsequent_indent="  ",
+                    break_on_hyphens=False) + "\n",
+}
+
+_DESCRIPTIONS = {
+    "verify": "Say whether a captured request's signature verifies (RFC 5849 section 3.2), and why not. "
+    "Every stateless check a provider makes: strict parsing, protocol parameters, signature, body hash "
+    "(not the timestamp window or the nonce store). Exit 0 valid, 1 invalid, 2 unusable input.",
+    "explain": "Print every step of a captured request's signature with the RFC 5849 section it follows: "
+    "the parameters and their sources, their encoded and sorted forms, the base string URI, the base "
+    "string, the signing key (masked) and the signature. Exit 0 when the signature matches (or no "
+    "secret was given to check it), 1 when it does not, 2 on unusable input.",
+    "diagnose": "When a captured request's signature does not verify, recompute it under known client "
+    "mistakes, alone and in pairs, and report those that reproduce the signature it carries, with the "
+    "base string each produces and its difference from the correct one. Exit 0 valid, 1 invalid, "
+    "2 unusable input.",
+}
+
+
+def _parser(command: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=f"python -m oauth1core {command}",
+        description=_DESCRIPTIONS[command],
+        epilog=_INPUT + "\n" + _EXAMPLES[command],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("request", nargs="?", metavar="REQUEST", help="raw HTTP request file, '-' for standard input")
+    parser.add_argument("--scheme", choices=("https", "http"), help="the scheme of a raw request (default https)")
+    parser.add_argument("--har", metavar="FILE", help="read the request from a HAR file")
+    parser.add_argument("--entry", type=int, metavar="N", help="the HAR entry, counted from 0")
+    parser.add_argument("--uri", help="the absolute request URI, query included")
+    parser.add_argument("--method", help="the HTTP method (with --uri; default GET)")
+    parser.add_argument("-H", "--header", action="append", metavar="'Name: value'", help="a header (with --uri; repeatable)")
+    parser.add_argument("-d", "--data", metavar="BODY", help="the request body (replaces a capture's)")
+    parser.add_argument("--data-file", metavar="FILE", help="read the request body from FILE (replaces a capture's)")
+    add_credential_options(parser, key=False)
+    parser.add_argument("--rsa-public-key", metavar="PEM", help="the client's RSA public key or certificate: a PEM file")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    return parser
+
+
+# -- input ---------------------------------------------------------------------------------
+
+
+def _read_octets(path: str, what: str) -> bytes:
+    if path == "-":
+        return sys.stdin.buffer.read()
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise CliError(f"cannot read the {what} file {path!r}: {exc.strerror or exc.__class__.__name__}") from None
+
+
+def _capture(args: argparse.Namespace) -> Capture:
+    sources = [name for name, value in (("REQUEST", args.request), ("--har", args.har), ("--uri", args.uri)) if value]
+    if len(sources) != 1:
+        raise CliError("give the request one way: a REQUEST file, --har FILE, or --uri URI" +
+                       (f" (got {' and '.join(sources)})" if sources else ""))  # fmt: skip
+    if args.entry is not None and not args.har:
+        raise CliError("--entry goes with --har")
+    if (args.method or args.header) and not args.uri:
+        raise CliError("--method and -H/--header go with --uri (a captured request has its own)")
+    if args.scheme and not args.request:
+        raise CliError("--scheme goes with a raw REQUEST (HAR entries and --uri carry their scheme)")
+    if args.data is not None and args.data_file:
+        raise CliError("give the body once: --data or --data-file")
+    if args.har:
+        capture = parse_har(_read_octets(args.har, "HAR"), args.entry)
+    elif args.uri:
+        capture = from_parts(args.method or "GET", args.uri, parse_header_options(args.header))
+    else:
+        capture = parse_raw(_read_octets(args.request, "request"), scheme=args.scheme)
+    body: Optional[bytes] = None
+    if args.data is not None:
+        body = args.data.encode("utf-8", "surrogateescape")
+    elif args.data_file:
+        body = _read_octets(args.data_file, "body")
+    if body is not None:
+        capture = Capture(capture.method, capture.uri, capture.headers, body, origin=capture.origin,
+                          notes=[n for n in capture.notes if n != CURL_NOTE])  # fmt: skip
+    return capture
+
+
+def _given(args: argparse.Namespace, name: str) -> bool:
+    """Whether a secret was given at all (an empty one counts)."""
+    return getattr(args, name) is not None or bool(getattr(args, name + "_file")) or any(
+        env in os.environ for env in ENV[name]
+    )
+
+
+class _Inputs:
+    """What every command reads: the request, read, and the credentials."""
+
+    def __init__(self, args: argparse.Namespace, client_secret: Optional[str], token_secret: str) -> None:
+        self.client_secret = client_secret
+        self.token_secret = token_secret
+        self.capture = _capture(args)
+        self.observed = observe(self.capture)
+        self.rsa_public_key: Optional[str] = None
+        if args.rsa_public_key:
+            text = args.rsa_public_key
+            self.rsa_public_key = text if text.lstrip().startswith("-----BEGIN") else read_text_file(text, "RSA public key")
+        if not self.observed.oauth:
+            raise CliError("the request carries no OAuth protocol parameters (no 'Authorization: OAuth' "
+                           "header, no oauth_* parameter in the query or form body): nothing to check")  # fmt: skip
+        try:
+            self.methods = available_methods(self.client_secret, self.rsa_public_key)
+        except ModuleNotFoundError:
+            raise CliError("RSA verification is not available in this version") from None
+        except OAuthError as exc:
+            raise CliError(f"the RSA public key cannot be used: {exc.message}") from None
+
+    def require_key(self) -> None:
+        """Exit 2 unless the signature method the request names can be checked."""
+        name = self.observed.signature_method
+        if name in self.methods:
+            return
+        if name in RSA_METHODS:
+            raise CliError(f"the request is signed with {name}: give the client's public key (--rsa-public-key PEM)")
+        if self.client_secret is None and not (name or "").startswith("RSA-"):
+            raise CliError("give the client secret (--client-secret, --client-secret-file or OAUTH_CLIENT_SECRET)")
+
+
+
+def _redactor(client_secret: Optional[str], token_secret: str) -> Callable[[str], str]:
+    """Replace any secret's text (raw, encoded, or as the key) by "***": the last safety net
+    (nothing prints a secret; masked values and PLAINTEXT signatures are masked at the source)."""
+    found: Set[str] = set()
+    for value in (client_secret or "", token_secret):
+        found.update((value, percent_encode(value)))
+    if client_secret is not None:
+        found.add(signing_key(client_secret, token_secret))
+    hidden = sorted((s for s in found if len(s) >= 6), key=len, reverse=True)  # shorter ones match too much
+
+    def redact(text: str) -> str:
+        for value in hidden:
+            text = text.replace(value, "***")
+        return text
+
+    return redact
+
+
+def _redact_json(value: Any, redact: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, list):
+        return [_redact_json(item, redact) for item in value]
+    if isinstance(value, dict):
+        return {key: _redact_json(item, redact) for key, item in value.items()}
+    return value
+
+
+def _run(command: str, argv: List[str], body: Callable[[_Inputs, argparse.Namespace], Tuple[int, Any, str]]) -> int:
+    """Parse the options, read the inputs, run ``body`` and print its JSON or text, redacted."""
+    args = _parser(command).parse_args(argv)
+    redact: Callable[[str], str] = str
+    try:
+        client_secret = secret(args, "client_secret") if _given(args, "client_secret") else None
+        token_secret = secret(args, "token_secret")
+        redact = _redactor(client_secret, token_secret)
+        status, data, text = body(_Inputs(args, client_secret, token_secret), args)
+    except (CliError, CaptureError, OAuthError) as exc:  # OAuthError: a request that cannot be audited
+        return die(redact(str(exc)))
+    except Exception as exc:  # never a traceback: say what failed
+        if os.environ.get("OAUTH1CORE_DEBUG"):
+            raise
+        return die(f"internal error ({exc.__class__.__name__}); set OAUTH1CORE_DEBUG=1 to see where")
+    output = json.dumps(_redact_json(data, redact), indent=2, ensure_ascii=False) if args.json else redact(text)
+    try:
+        print(output)
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader stopped early (| head): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return status
+
+
+def _wrap(text: str, indent: str = "  ") -> str:
+    return textwrap.fill(text, 100, initial_indent=indent, subsequent_indent=indent, break_long_words=False,
+                         break_on_hyphens=False)  # fmt: skip
+
+
+def _header(observed: Observed) -> str:
+    where = {"header": "the Authorization header", "query": "the query", "body": "the form body"}
+    return (f"{observed.method} {observed.display_uri()}\n  ({observed.capture.origin}; OAuth parameters in "
+            f"{where.get(observed.placement or '', 'no place')})")  # fmt: skip
+
+
+# -- verify --------------------------------------------------------------------------------
+
+
+def _verify(inputs: _Inputs, args: argparse.Namespace) -> Tuple[int, Any, str]:
+    from ..verify import verify_request
+
+    inputs.require_key()
+    capture, observed = inputs.capture, inputs.observed
+    name = observed.signature_method
+    try:
+        verify_request(
+            capture.method,
+            capture.uri,
+            capture.header_map(),
+            capture.body,
+            client_secret=inputs.client_secret or "",
+            token_secret=inputs.token_secret,
+            rsa_public_key=inputs.rsa_public_key,
+        )
+    except OAuthError as exc:
+        lines = [f"invalid: {exc}"]
+        if not isinstance(exc, SignatureInvalid):
+            bench = Workbench(observed, inputs.methods, inputs.client_secret or "", inputs.token_secret)
+            if bench.verifies(CANONICAL):
+                lines.append("the signature itself is correct, over the request read leniently")
+        lines.append("run 'python -m oauth1core diagnose' with the same arguments to find out why")
+        data = {"valid": False, "reason": exc.message, "problem": exc.problem, "status": exc.status,
+                "section": exc.section, "parameter": exc.parameter, "signature_method": name,
+                "base_string": observed.base_string}  # fmt: skip
+        return 1, data, "\n".join(lines)
+    data = {"valid": True, "reason": None, "problem": None, "status": None, "section": None, "parameter": None,
+            "signature_method": name, "base_string": observed.base_string}  # fmt: skip
+    text = (f"valid: the {name} signature verifies (RFC 5849 section 3.2)\n"
+            "(the timestamp window and the nonce are the provider's to check)")  # fmt: skip
+    return 0, data, text
+
+
+def main_verify(argv: List[str]) -> int:
+    return _run("verify", argv, _verify)
+
+
+# -- explain -------------------------------------------------------------------------------
+
+
+def _explain_text(result: Explanation) -> str:
+    out = []
+    for number, step in enumerate(result.steps):
+        out.append(f"{number}. {step.title}  [RFC 5849 section {step.section}]")
+        out.extend("     " + line for line in step.lines)
+        out.append("")
+    return "\n".join(out).rstrip()
+
+
+def _explain(inputs: _Inputs, args: argparse.Namespace) -> Tuple[int, Any, str]:
+    result = explain(inputs.observed, client_secret=inputs.client_secret, token_secret=inputs.token_secret,
+                     rsa_public_key=inputs.rsa_public_key)  # fmt: skip
+    return (1 if result.verifies is False else 0), result.to_dict(), _explain_text(result)
+
+
+def main_explain(argv: List[str]) -> int:
+    return _run("explain", argv, _explain)
+
+
+# -- diagnose ------------------------------------------------------------------------------
+
+
+def _diagnose_text(result: Diagnosis) -> str:
+    data = result.to_dict()
+    observed = result.observed
+    out = [_header(observed)]
+    name = result.signature_method or "(none)"
+    if result.valid:
+        out.append(f"VALID: the {name} signature verifies and the request is well formed.")
+        out.append("(the timestamp window and the nonce are the provider's to check)")
+        return "\n".join(out)
+    if result.signature_valid:
+        out.append(f"INVALID, although the {name} signature itself is correct:")
+    else:
+        out.append(f"INVALID: the {name} signature does not verify.")
+        out.append(f"  sent:    {data['provided_signature'] or '(none)'}")
+        out.append(f"  correct: {data['signature'] or '(cannot be computed here: it needs the private key)'}")
+    out.extend(_wrap("problem: " + problem) for problem in result.problems)
+    out.extend(_wrap("note: " + note) for note in result.notes)
+    if result.findings:
+        count = len(result.findings)
+        out.append(f"\n{count} known client mistake{'s' if count > 1 else ''} reproduce{'' if count > 1 else 's'} "
+                   "the signature sent (most likely first):")  # fmt: skip
+        for number, finding in enumerate(result.findings, 1):
+            sections = ", ".join(m.section for m in finding.mistakes)
+            out.append(f"\n[{number}] {finding.id}  (RFC 5849 section {sections}; signed with {finding.signature_method})")
+            out.append(_wrap(finding.explanation, "    "))
+            if finding.diff:
+                out.append("    the base string the client signed differs from the correct one:")
+                out.extend("      " + line for line in finding.diff)
+                out.append("    the base string the client signed:")
+                out.append("      " + finding.base_string)
+            else:
+                out.append("    the base string is the correct one: the key or the signature method differs")
+    elif not result.signature_valid and result.tried:
+        out.append("\nNo known client mistake reproduces the signature sent, alone or in pairs.")
+        out.append(_wrap("tried: " + ", ".join(result.tried) + f" ({result.computations} signatures computed)"))
+        if result.not_applicable:
+            out.append(_wrap("changing nothing for this request: " + ", ".join(result.not_applicable)))
+        out.append(_wrap("Check the secrets (a token secret of other credentials?), and whether something "
+                         "changed the request after it was signed (a proxy rewriting the URI, a redirect, "
+                         "a body re-encoded by a framework)."))  # fmt: skip
+    out.append("\nthe correct base string (RFC 5849 section 3.4.1.1):")
+    out.append("  " + result.base_string)
+    return "\n".join(out)
+
+
+def _diagnose(inputs: _Inputs, args: argparse.Namespace) -> Tuple[int, Any, str]:
+    inputs.require_key()
+    result = diagnose(inputs.observed, client_secret=inputs.client_secret, token_secret=inputs.token_secret,
+                      rsa_public_key=inputs.rsa_public_key)  # fmt: skip
+    data: Dict[str, Any] = result.to_dict()
+    return (0 if result.valid else 1), data, _diagnose_text(result)
+
+
+def main_diagnose(argv: List[str]) -> int:
+    return _run("diagnose", argv, _diagnose)
+
+
+_COMMANDS = {"verify": main_verify, "explain": main_explain, "diagnose": main_diagnose}
+
+
+def main(argv: List[str]) -> int:
+    """Fallback entry point: ``main(["diagnose", ...])``."""
+    if not argv or argv[0] not in _COMMANDS:
+        return die("usage: python -m oauth1core {verify,explain,diagnose} REQUEST [options] (see --help)")
+    return _COMMANDS[argv[0]](argv[1:])
