@@ -246,6 +246,24 @@ def test_option_errors(args: Tuple[str, ...], message: str) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_store_password_is_never_printed() -> None:
+    # Nothing listens on port 1: the store cannot open, and the message must not carry the password.
+    result = _run("--consumer", "k:s", "--store", "redis://:hunter2@127.0.0.1:1/0?password=hunter3")
+    assert result.returncode == 2 and "cannot open the store" in result.stderr
+    assert "hunter2" not in result.stderr + result.stdout and "hunter3" not in result.stderr + result.stdout
+    assert "redis://:***@127.0.0.1:1/0?password=***" in result.stderr
+
+
+def test_mask_url() -> None:
+    from oauth1core.stores import mask_url
+
+    assert mask_url("rediss://:hunter2@h:6380/0") == "rediss://:***@h:6380/0"
+    assert mask_url("redis://user:pw@h/0?prefix=x&password=pw") == "redis://user:***@h/0?prefix=x&password=***"
+    assert mask_url("redis+unix:///run/redis.sock?db=1&password=hunter2") == "redis+unix:///run/redis.sock?db=1&password=***"
+    assert mask_url("sqlite:/var/db/p.db") == "sqlite:/var/db/p.db"
+    assert mask_url("memory") == "memory"
+
+
 def test_bad_rsa_key_file(tmp_path: Path) -> None:
     (tmp_path / "bad.pem").write_text("-----BEGIN PUBLIC KEY-----\nnope\n-----END PUBLIC KEY-----\n")
     result = _run("--rsa-consumer", f"k:{tmp_path / 'bad.pem'}")

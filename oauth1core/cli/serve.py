@@ -52,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--auto-approve", metavar="USER",
                         help="GET /oauth/authorize approves at once as USER (demos and tests only)")
     parser.add_argument("--store", default="memory", metavar="URL",
-                        help="memory (default) or sqlite:PATH; other schemes as installed")
+                        help="memory (default), sqlite:PATH, or redis://[:PASSWORD@]HOST:PORT/DB (pip install 'oauth1core[redis]')")
     parser.add_argument("--timestamp-window", type=float, default=300.0, metavar="SECONDS",
                         help="accepted clock difference, either way (default 300)")
     parser.add_argument("--realm", default="oauth1core", help="realm of WWW-Authenticate (default oauth1core)")
@@ -76,7 +76,7 @@ def build_app(args: argparse.Namespace) -> "ProviderApp":
     """The :class:`~oauth1core.httpserver.ProviderApp` the options describe (raises CliError)."""
     from ..httpserver import ProviderApp
     from ..server import HMAC_METHODS, Consumer, Provider
-    from ..stores import open_store
+    from ..stores import mask_url, open_store
 
     consumers: Dict[str, Consumer] = {}
     try:
@@ -98,7 +98,7 @@ def build_app(args: argparse.Namespace) -> "ProviderApp":
     try:
         store = open_store(args.store)
     except (ValueError, OAuthError) as exc:
-        raise CliError(f"cannot open the store {args.store!r}: {getattr(exc, 'message', exc)}") from None
+        raise CliError(f"cannot open the store {mask_url(args.store)!r}: {getattr(exc, 'message', exc)}") from None
     try:
         provider = Provider(
             consumers,

@@ -122,6 +122,25 @@ STORE_SCHEMES: Dict[str, str] = {
 }
 
 
+def mask_url(url: str) -> str:
+    """A store URL as it may be shown: its password (in the authority, or a ``password=``
+    option) replaced by ``***``. Never raises: logs and error messages call it."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url if "@" not in url and "password" not in url.lower() else "<store URL hidden>"
+    authority, slash, tail = rest.partition("/")
+    userinfo, at, host = authority.rpartition("@")
+    if at and ":" in userinfo:
+        authority = userinfo.partition(":")[0] + ":***@" + host
+    path, question, query = tail.partition("?")
+    if question:
+        query = "&".join(
+            item.partition("=")[0] + "=***" if item.partition("=")[0].lower() == "password" else item
+            for item in query.split("&")
+        )
+    return scheme + "://" + authority + slash + path + question + query
+
+
 def open_store(url: str) -> Store:
     """A store from a URL: ``memory``, ``sqlite:PATH`` (``sqlite:///abs/path`` too), or any
     scheme of :data:`STORE_SCHEMES`. Raises :class:`ValueError` for an unknown or unavailable
