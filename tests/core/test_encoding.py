@@ -103,3 +103,45 @@ def test_decode_of_escaped_bytes(data):
     else:
         assert percent_decode(escaped) == expected
         assert percent_decode(escaped.lower()) == expected
+
+
+def reference_decode(value):
+    """A deliberately plain strict decoder, to check the optimized one against."""
+    out = bytearray()
+    i = 0
+    while i < len(value):
+        ch = value[i]
+        if ch == "%":
+            pair = value[i + 1 : i + 3]
+            if len(pair) != 2 or any(c not in "0123456789abcdefABCDEF" for c in pair):
+                raise EncodingError("bad escape")
+            out.append(int(pair, 16))
+            i += 3
+        else:
+            out += ch.encode("utf-8")
+            i += 1
+    return out.decode("utf-8")
+
+
+NOISY = st.text(st.sampled_from(list("%%%0123456789abcdefABCDEFG=+&_ \t\r\n~.-éx\u2603")), max_size=30)
+
+
+def _outcome(func, value):
+    try:
+        return func(value)
+    except (EncodingError, UnicodeError):
+        return "error"
+
+
+@given(NOISY)
+def test_decode_matches_plain_reference(value):
+    assert _outcome(percent_decode, value) == _outcome(reference_decode, value)
+
+
+@given(NOISY.map(lambda v: v.replace("&", "")))
+def test_signed_form_of_received_values_matches_round_trip(value):
+    # A name or value as split from a query or form body: it holds no "&" (a value may hold "=").
+    from oauth1core.encoding import form_encode_decoded
+
+    expected = _outcome(lambda v: percent_encode(form_decode(v)), value)
+    assert _outcome(form_encode_decoded, value) == expected
