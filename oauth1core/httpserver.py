@@ -41,15 +41,19 @@ from .errors import DuplicateParameter, OAuthError, ParameterAbsent, ParameterRe
 from .parameters import is_form_content_type, parse_form
 from .server import Authorization, Provider, Response
 
-__all__ = ["ProviderApp", "make_server", "start_server", "RunningServer", "ROUTES"]
+__all__ = ["ProviderApp", "make_server", "start_server", "RunningServer", "ROUTES", "ENDPOINTS"]
 
-#: path -> the methods it answers
-ROUTES: Dict[str, Tuple[str, ...]] = {
-    "/oauth/request_token": ("POST",),
-    "/oauth/authorize": ("GET", "POST"),
-    "/oauth/access_token": ("POST",),
-    "/api/whoami": ("GET", "POST"),
+#: endpoint -> its default path and the methods it answers (``paths`` and ``methods`` of
+#: :class:`ProviderApp` change them, e.g. to serve a provider preset's paths)
+ENDPOINTS: Dict[str, Tuple[str, Tuple[str, ...]]] = {
+    "request_token": ("/oauth/request_token", ("POST",)),
+    "authorize": ("/oauth/authorize", ("GET", "POST")),
+    "access_token": ("/oauth/access_token", ("POST",)),
+    "resource": ("/api/whoami", ("GET", "POST")),
 }
+
+#: default path -> the methods it answers
+ROUTES: Dict[str, Tuple[str, ...]] = {path: methods for path, methods in ENDPOINTS.values()}
 
 _HOST = re.compile(r"(?:[A-Za-z0-9\-._~]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 _BASE_URL = re.compile(r"https?://(?:[A-Za-z0-9\-._~]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
@@ -89,7 +93,8 @@ class ProviderApp:
     demos and tests: see RFC 5849 section 4.15 before using it elsewhere). ``base_url``
     (``scheme://host[:port]``) is the address clients sign requests for; by default
     ``http://`` and the request's ``Host`` header. Behind a TLS-terminating proxy, set it to
-    the public ``https://`` address (PLAINTEXT is only accepted over https).
+    the public ``https://`` address (PLAINTEXT is only accepted over https). ``paths`` and
+    ``methods`` map endpoint names (:data:`ENDPOINTS`) to another path or other methods.
     """
 
     def __init__(
@@ -99,7 +104,22 @@ class ProviderApp:
         users: Optional[Mapping[str, str]] = None,
         auto_approve: Optional[str] = None,
         base_url: Optional[str] = None,
+        paths: Optional[Mapping[str, str]] = None,
+        methods: Optional[Mapping[str, Sequence[str]]] = None,
     ) -> None:
+        self.paths: Dict[str, str] = {endpoint: path for endpoint, (path, _) in ENDPOINTS.items()}
+        allowed: Dict[str, Tuple[str, ...]] = {endpoint: verbs for endpoint, (_, verbs) in ENDPOINTS.items()}
+        for endpoint, path in (paths or {}).items():
+            if endpoint not in ENDPOINTS or not path.startswith("/") or "?" in path or "#" in path:
+                raise ValueError(f"invalid path for endpoint {endpoint!r}: {path!r}")
+            self.paths[endpoint] = path
+        for endpoint, verbs in (methods or {}).items():
+            if endpoint not in ENDPOINTS:
+                raise ValueError(f"unknown endpoint {endpoint!r}")
+            allowed[endpoint] = tuple(verbs)
+        if len(set(self.paths.values())) != len(self.paths):
+            raise ValueError("two endpoints share a path")
+        self._routes = {path: (endpoint, allowed[endpoint]) for endpoint, path in self.paths.items()}
         if base_url is not None:
             base_url = base_url.rstrip("/")
             if _BASE_URL.fullmatch(base_url) is None:
@@ -127,9 +147,10 @@ class ProviderApp:
         if not target.startswith("/"):
             return _plain(400, "the request-target must be a path")
         path = target.partition("?")[0]
-        allowed = ROUTES.get(path)
-        if allowed is None:
+        route = self._routes.get(path)
+        if route is None:
             return _plain(404, "not found")
+        endpoint, allowed = route
         if method not in allowed:
             return _plain(405, "method not allowed", [("Allow", ", ".join(allowed))])
         oauth_headers, host = _select_headers(headers)
@@ -141,11 +162,11 @@ class ProviderApp:
             base = "http://" + host
         uri = base + target
         provider = self.provider
-        if path == "/oauth/request_token":
+        if endpoint == "request_token":
             return provider.request_token_endpoint(method, uri, oauth_headers, body)
-        if path == "/oauth/access_token":
+        if endpoint == "access_token":
             return provider.access_token_endpoint(method, uri, oauth_headers, body)
-        if path == "/api/whoami":
+        if endpoint == "resource":
             verified = provider.verify_request(method, uri, oauth_headers, body)
             document = {"user": verified.access.user, "consumer_key": verified.consumer_key}
             return Response(
@@ -173,7 +194,7 @@ class ProviderApp:
         content = (
             f"<p>The application <strong>{html.escape(label)}</strong> (consumer key "
             f"<code>{html.escape(consumer_key)}</code>) asks to access your account.</p>{notice}"
-            '<form method="post" action="/oauth/authorize">'
+            f'<form method="post" action="{html.escape(self.paths["authorize"])}">'
             f'<input type="hidden" name="oauth_token" value="{html.escape(token)}">'
             '<p><label>User <input name="username" autocomplete="username" required></label></p>'
             '<p><label>Password <input type="password" name="password" autocomplete="current-password" required>'

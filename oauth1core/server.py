@@ -11,8 +11,9 @@ the store before the signature has verified):
 
 1. the strict canonical parse and the protocol parameters (:mod:`oauth1core.parsing`,
    :func:`~oauth1core.verify.check_protocol`): 400s;
-2. the parameters this endpoint requires or refuses (``oauth_callback`` only when asking for
-   temporary credentials, ``oauth_verifier`` only when exchanging them...): 400s;
+2. the parameters this endpoint requires or refuses (``oauth_callback`` when asking for
+   temporary credentials, ``oauth_verifier`` only when exchanging them...): 400s. An
+   ``oauth_callback`` sent elsewhere is signed but ignored (the callback is bound at issuance);
 3. ``oauth_timestamp`` and ``oauth_nonce`` are required, PLAINTEXT included; PLAINTEXT only over
    https; the timestamp within ``timestamp_window`` seconds of the clock, either side (3.3);
 4. the consumer and the token are looked up, and the signature recomputed and compared in
@@ -352,9 +353,9 @@ class Provider:
         elif "oauth_verifier" in oauth:
             raise ParameterRejected("oauth_verifier is only sent to exchange temporary credentials",
                                     parameter="oauth_verifier")
-        if endpoint != _REQUEST_TOKEN and "oauth_callback" in oauth:
-            raise ParameterRejected("oauth_callback is only sent to ask for temporary credentials",
-                                    parameter="oauth_callback")
+        # An oauth_callback elsewhere is signed and ignored: the callback was bound to the
+        # temporary credentials when they were issued (2.1), and clients such as Authlib's
+        # resend it with every request; nothing in section 2.3 or 3 forbids it.
         # 3. Timestamp and nonce always (replay protection for every method); PLAINTEXT only
         #    over https; the two-sided window (3.3).
         nonce = oauth.get("oauth_nonce")

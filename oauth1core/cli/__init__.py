@@ -23,6 +23,8 @@ COMMANDS: Dict[str, Tuple[str, str]] = {
     "diagnose": ("audit", "find which known client mistake reproduces a rejected signature"),
     "serve": ("serve", "run an OAuth 1.0a service provider (threaded HTTP server)"),
     "bench": ("bench", "run the benchmark suite"),
+    "authorize": ("consumer", "run the three-legged flow interactively and save the token credentials"),
+    "request": ("consumer", "send a signed request with saved credentials"),
 }
 
 USAGE = """usage: python -m oauth1core COMMAND [options]

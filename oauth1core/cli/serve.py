@@ -68,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="lifetime of temporary credentials (default 600)")
     parser.add_argument("--access-token-ttl", type=float, default=None, metavar="SECONDS",
                         help="lifetime of token credentials (default: until revoked)")
+    parser.add_argument("--preset", metavar="NAME",
+                        help="serve the endpoint paths (and token request methods) of a provider preset, e.g. "
+                        "smugmug, x, flickr, trello, jira, netsuite (see oauth1core.presets)")
     parser.add_argument("--quiet", action="store_true", help="do not log requests")
     return parser
 
@@ -95,6 +98,15 @@ def build_app(args: argparse.Namespace) -> "ProviderApp":
     if not consumers:
         raise CliError("at least one --consumer KEY:SECRET or --rsa-consumer KEY:PEMFILE is needed")
     users = dict(_pair(item, "--user") for item in args.user)
+    preset_paths: Dict[str, str] = {}
+    preset_methods: Dict[str, Tuple[str, ...]] = {}
+    if args.preset:
+        from ..presets import get_preset
+
+        try:
+            preset_paths, preset_methods = get_preset(args.preset).routes()
+        except KeyError as exc:
+            raise CliError(str(exc.args[0])) from None
     try:
         store = open_store(args.store)
     except (ValueError, OAuthError) as exc:
@@ -108,7 +120,8 @@ def build_app(args: argparse.Namespace) -> "ProviderApp":
             access_token_ttl=args.access_token_ttl,
             realm=args.realm,
         )
-        return ProviderApp(provider, users=users, auto_approve=args.auto_approve, base_url=args.base_url)
+        return ProviderApp(provider, users=users, auto_approve=args.auto_approve, base_url=args.base_url,
+                           paths=preset_paths, methods=preset_methods)
     except ValueError as exc:
         store.close()
         raise CliError(str(exc)) from None

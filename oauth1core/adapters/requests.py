@@ -1,0 +1,228 @@
+"""Sign :mod:`requests` requests: ``requests.get(url, auth=OAuth1Auth(client))`` (RFC 5849 section 3).
+
+:class:`OAuth1Auth` is a :class:`requests.auth.AuthBase`: every placement of the client (header,
+query, form body) and the body hash of JSON and other non-form bodies (``Client(...,
+body_hash=True)``).
+
+Redirects. requests follows redirects after the auth object has run, and never signs the next
+request; so :class:`OAuth1Auth` follows the redirects that stay within the origin of the signed
+request itself, each one signed afresh (a new nonce), from a response hook. A redirect to another
+origin is left to requests, with the ``Authorization`` header and every ``oauth_*`` parameter
+taken off the request requests copies. requests does not tell an auth object about
+``allow_redirects=False``: pass ``OAuth1Auth(client, follow_redirects=False)`` as well to get
+same-origin redirects back unfollowed. The hook sends the redirected requests itself, so
+cookies set by an intermediate redirect reach the next request but not the session's cookie jar.
+
+Clock skew. When the provider refuses the timestamp (``timestamp_refused``, or a 401 whose
+``Date`` is far from our clock), the request is signed again with a corrected clock offset and
+sent once more (``auth.client`` keeps the correction); never twice.
+
+A body that is a file or a generator is sent as is, but cannot be signed (form bodies, the body
+placement, the body hash) nor sent twice: those raise :class:`TypeError`, and such requests are
+neither re-signed on redirects nor retried.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, NamedTuple, Optional
+
+import requests
+from requests.auth import AuthBase
+from requests.cookies import RequestsCookieJar, extract_cookies_to_jar
+from requests.models import PreparedRequest, Response
+from requests.sessions import SessionRedirectMixin
+from requests.structures import CaseInsensitiveDict
+from requests.utils import requote_uri
+
+from ..client import Client
+from ..flow import clock_correction
+from ..parameters import header_value, is_form_content_type
+from ._redirect import (
+    MAX_REDIRECTS,
+    Origin,
+    Unsigned,
+    join_location,
+    origin_of,
+    redirect_method,
+    signer_for,
+    strip_oauth_form,
+    strip_oauth_query,
+    without_authorization,
+)
+
+__all__ = ["OAuth1Auth"]
+
+_INFO = "_oauth1core_signed"
+_BODY_HEADERS = ("content-type", "content-length", "transfer-encoding")
+
+
+class _Signed(NamedTuple):
+    chain: Origin  # the origin of the request the caller signed
+    unsigned: Unsigned  # this request before signing
+    replayable: bool  # its body can be sent again
+    retried: bool  # sent once more after a clock correction
+
+
+def _text_headers(headers: Any) -> Dict[str, str]:
+    """requests' headers (values may be bytes) as text, without ``Authorization``."""
+    return without_authorization({str(name): value.decode("latin-1") if isinstance(value, bytes) else str(value)
+                                  for name, value in headers.items()})
+
+
+def _redirect_target(response: Response) -> Optional[str]:
+    location = SessionRedirectMixin.get_redirect_target(None, response)  # type: ignore[arg-type]
+    if location is None:
+        return None
+    return str(requote_uri(join_location(response.url, location)))
+
+
+class OAuth1Auth(AuthBase):
+    """Signs requests with ``client`` (an :class:`oauth1core.Client`); see the module.
+
+    ``follow_redirects``: follow same-origin redirects, re-signed (at most ``max_redirects``);
+    ``correct_clock``: retry once after a refused timestamp. ``client`` is the attribute to read
+    for the (possibly corrected) client.
+    """
+
+    def __init__(self, client: Client, *, follow_redirects: bool = True, max_redirects: int = MAX_REDIRECTS,
+                 correct_clock: bool = True) -> None:
+        if not isinstance(client, Client):
+            raise TypeError("OAuth1Auth needs an oauth1core.Client")
+        self.client = client
+        self.follow_redirects = follow_redirects
+        self.max_redirects = max_redirects
+        self.correct_clock = correct_clock
+
+    def __repr__(self) -> str:
+        return f"OAuth1Auth({self.client!r})"
+
+    # -- signing ----------------------------------------------------------------------------
+
+    def _needs_body(self, headers: Dict[str, str]) -> bool:
+        return (self.client.placement == "body" or self.client.body_hash
+                or is_form_content_type(header_value(headers, "Content-Type")))
+
+    def __call__(self, request: PreparedRequest) -> PreparedRequest:
+        url = request.url or ""
+        chain = origin_of(url)
+        if chain is None:
+            raise ValueError("OAuth1Auth signs http and https URLs only")
+        headers = _text_headers(request.headers)
+        body = request.body
+        replayable = True
+        if isinstance(body, str):
+            body = body.encode("utf-8")
+        elif body is not None and not isinstance(body, bytes):
+            if self._needs_body(headers):
+                raise TypeError("a file or generator body cannot be signed (form body, body placement or body "
+                                "hash): pass bytes or str")
+            body, replayable = None, False
+        unsigned = Unsigned((request.method or "GET").upper(), url, headers, body)
+        self._apply(request, unsigned)
+        setattr(request, _INFO, _Signed(chain, unsigned, replayable, False))
+        request.register_hook("response", self._on_response)
+        return request
+
+    def _apply(self, request: PreparedRequest, unsigned: Unsigned) -> None:
+        """Sign ``unsigned`` and write the result into ``request``."""
+        client = signer_for(self.client, unsigned.method)
+        signed = client.sign(unsigned.method, unsigned.url, unsigned.headers, unsigned.body)
+        request.url = signed.uri
+        for name in [name for name in request.headers if name.lower() == "authorization"]:
+            del request.headers[name]
+        for name, value in signed.headers.items():
+            if name.lower() == "authorization" or name not in request.headers:
+                request.headers[name] = value
+        if client.placement == "body":
+            body = signed.body
+            request.body = body.encode("utf-8") if isinstance(body, str) else body
+            request.headers.pop("Content-Length", None)
+            request.prepare_content_length(request.body)
+
+    # -- after the response -----------------------------------------------------------------
+
+    def _on_response(self, response: Response, **kwargs: Any) -> Response:
+        first = response.request
+        info: Optional[_Signed] = getattr(first, _INFO, None)
+        if info is None:
+            return response  # a request requests copied for another origin: not ours
+        response = self._follow(response, first, info.chain, kwargs)
+        if self.correct_clock:
+            response = self._retry_with_corrected_clock(response, first, info.chain, kwargs)
+        return response
+
+    def _send(self, previous: Response, request: PreparedRequest, kwargs: Dict[str, Any]) -> Response:
+        previous.content  # noqa: B018 - read it, so the connection goes back to the pool
+        previous.close()
+        response: Response = previous.connection.send(request, **kwargs)
+        response.history = [*previous.history, previous]
+        return response
+
+    def _follow(self, response: Response, first: PreparedRequest, chain: Origin, kwargs: Dict[str, Any]) -> Response:
+        hops = 0
+        while self.follow_redirects and response.is_redirect:
+            request = response.request
+            info: Optional[_Signed] = getattr(request, _INFO, None)
+            target = _redirect_target(response)
+            if info is None or target is None:
+                return response
+            if origin_of(target) != chain or not info.replayable:
+                self._leave_origin(first, request, info)
+                return response
+            if hops >= self.max_redirects:
+                raise requests.TooManyRedirects(f"more than {self.max_redirects} redirects", response=response)
+            method, keep_body = redirect_method(response.status_code, info.unsigned.method)
+            headers = {name: value for name, value in info.unsigned.headers.items()
+                       if name.lower() != "cookie" and (keep_body or name.lower() not in _BODY_HEADERS)}
+            new = request.copy()
+            new.method = method
+            new.headers = CaseInsensitiveDict(headers)
+            new.body = None
+            jar = RequestsCookieJar()
+            cookies = getattr(request, "_cookies", None)
+            if cookies is not None:
+                jar.update(cookies)
+            extract_cookies_to_jar(jar, request, response.raw)
+            new.prepare_cookies(jar)
+            unsigned = Unsigned(method, target, _text_headers(new.headers),
+                                info.unsigned.body if keep_body else None)
+            new.body = unsigned.body
+            if keep_body:
+                new.prepare_content_length(new.body)
+            self._apply(new, unsigned)
+            setattr(new, _INFO, info._replace(unsigned=unsigned))
+            response = self._send(response, new, kwargs)
+            hops += 1
+        return response
+
+    def _leave_origin(self, first: PreparedRequest, last: PreparedRequest, info: _Signed) -> None:
+        """requests follows this redirect by copying ``first``: make that copy carry nothing of
+        ours (and what the last request sent, had the hook followed earlier redirects)."""
+        for name in [name for name in first.headers if name.lower() == "authorization"]:
+            del first.headers[name]
+        first.method = info.unsigned.method
+        first.url = strip_oauth_query(info.unsigned.url)
+        body = info.unsigned.body
+        first.body = strip_oauth_form(body) if body is not None else None
+        if first is not last:
+            first.headers = CaseInsensitiveDict(_text_headers(last.headers))
+        first.headers.pop("Content-Length", None)
+        if first.body is not None:
+            first.prepare_content_length(first.body)
+
+    def _retry_with_corrected_clock(self, response: Response, first: PreparedRequest, chain: Origin,
+                                    kwargs: Dict[str, Any]) -> Response:
+        request = response.request
+        info: Optional[_Signed] = getattr(request, _INFO, None)
+        if (info is None or info.retried or not info.replayable or response.status_code not in (400, 401)
+                or origin_of(response.url) != chain):
+            return response
+        offset = clock_correction(self.client, response.status_code, response.headers, response.content)
+        if offset is None:
+            return response
+        self.client = self.client.replace(clock_offset=offset)
+        new = request.copy()
+        new.body = info.unsigned.body
+        self._apply(new, info.unsigned)
+        setattr(new, _INFO, info._replace(retried=True))
+        return self._follow(self._send(response, new, kwargs), first, chain, kwargs)
