@@ -11,13 +11,15 @@ from typing import Iterable, List, Tuple
 
 from .encoding import UNRESERVED, percent_encode
 from .errors import ParameterRejected
-from .parameters import Param, normalize_parameters, parse_form
+from .parameters import Param, form_signing_items, signing_items
 
 __all__ = [
     "base_string_uri",
     "signature_base_string",
     "build_base_string",
+    "base_string_from_items",
     "split_base_uri",
+    "signing_uri",
     "split_uri",
     "DEFAULT_PORTS",
 ]
@@ -133,9 +135,11 @@ def signature_base_string(method: str, uri: str, params: Iterable[Param]) -> str
     is an ordinary parameter and is signed.
     """
     base_uri, query = split_base_uri(uri)
-    collected = [p for p in parse_form(query) if p[0] != "oauth_signature"] if query else []
-    collected.extend(p for p in params if p[0] != "oauth_signature" and p[0] != "realm")
-    return build_base_string(method, base_uri, collected)
+    # "oauth_signature" is its own encoding, and the item of a parameter of that name is the
+    # only one that begins with "oauth_signature ".
+    items = [item for item in form_signing_items(query) if not item.startswith("oauth_signature ")]
+    items += signing_items(p for p in params if p[0] != "oauth_signature" and p[0] != "realm")
+    return base_string_from_items(method, base_uri, items)
 
 
 def build_base_string(method: str, base_uri: str, params: Iterable[Param]) -> str:
@@ -145,10 +149,32 @@ def build_base_string(method: str, base_uri: str, params: Iterable[Param]) -> st
     ``realm``: the client and the verifier know where each parameter came from, so a form or
     query parameter that happens to be called ``realm`` is signed, as the RFC says.
     """
-    return (
-        percent_encode(method.upper())
-        + "&"
-        + percent_encode(base_uri)
-        + "&"
-        + percent_encode(normalize_parameters(params))
-    )
+    return base_string_from_items(method, base_uri, signing_items(params))
+
+
+# The encoded form (step 1) of the usual methods, which is the method itself.
+_ENCODED_METHODS = {m: m for m in ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")}
+# Step 3 for the few base string URIs that are signed and verified over and over.
+_encoded_base_uri = lru_cache(maxsize=512)(percent_encode)
+
+
+@lru_cache(maxsize=512)
+def signing_uri(uri: str) -> Tuple[str, str, Tuple[str, ...]]:
+    """What a signer needs of ``uri``: its base string URI (section 3.4.1.2), that URI encoded
+    (section 3.4.1.1 step 3) and the signing items of its query's parameters
+    (:func:`~oauth1core.parameters.form_signing_items`). Cached: a client signs the same few
+    URIs over and over (a query that varies makes a new entry, parsed anew)."""
+    base_uri, query = split_base_uri(uri)
+    return base_uri, _encoded_base_uri(base_uri), tuple(form_signing_items(query))
+
+
+def base_string_from_items(method: str, base_uri: str, items: List[str], encoded_base_uri: str = "") -> str:
+    """:func:`build_base_string` from the parameters' items
+    (:func:`~oauth1core.parameters.signing_items`), which are sorted in place; the encoded base
+    string URI may be given (see :func:`signing_uri`)."""
+    items.sort()
+    encoded_method = _ENCODED_METHODS.get(method)
+    if encoded_method is None:
+        encoded_method = percent_encode(method.upper())
+    encoded_uri = encoded_base_uri or _encoded_base_uri(base_uri)
+    return encoded_method + "&" + encoded_uri + "&" + "%26".join(items).replace(" ", "%3D")

@@ -16,20 +16,22 @@ from __future__ import annotations
 import hashlib
 import time
 from binascii import b2a_base64
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Union
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
-from .base_string import build_base_string, split_base_uri
+from .base_string import base_string_from_items, signing_uri
 from .clock import Clock, NonceSource, generate_nonce
+from .encoding import percent_encode
 from .errors import EncodingError
-from .methods import RSA_METHODS, HmacMethod, SignatureMethod, resolve, signing_key
+from .methods import RSA_METHODS, HmacMethod, PlaintextMethod, SignatureMethod, resolve, signing_key
 from .parameters import (
     FORM_CONTENT_TYPE,
     Param,
     build_authorization_header,
     encode_form,
+    form_signing_items,
     header_value,
     is_form_content_type,
-    parse_form,
+    signing_items,
 )
 
 __all__ = ["Client", "SignedRequest", "body_hash_value", "PLACEMENTS"]
@@ -87,6 +89,68 @@ def _mask(secret: Optional[str]) -> str:
     return "''" if not secret else "'***'"
 
 
+def _encode_base64(signature: str) -> str:
+    """Section 3.6 encoding of base64 text (HMAC and RSA signatures): only "+", "/" and "="
+    are not unreserved."""
+    return signature.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
+
+
+class _Template:
+    """What a client sends the same in every request, computed once from its arguments.
+
+    ``head`` and ``tail`` are the protocol parameters before and after ``oauth_timestamp`` and
+    ``oauth_nonce`` in :meth:`Client.oauth_parameters`, ``items`` their items in the base string
+    (:func:`~oauth1core.parameters.signing_items`); ``sign`` signs a base string with the
+    client's credentials and ``encode_signature`` encodes its result (section 3.6).
+    ``header_parts`` is the Authorization header of section 3.5.1 around the timestamp and
+    nonce, built on first use by :meth:`build_header`.
+    """
+
+    __slots__ = ("head", "tail", "items", "realm", "sign", "encode_signature", "header_parts")
+
+    def __init__(self, client: "Client") -> None:
+        head: List[Param] = [("oauth_consumer_key", client.client_key)]
+        if client.token is not None:
+            head.append(("oauth_token", client.token))
+        head.append(("oauth_signature_method", client.method.name))
+        tail: List[Param] = []
+        if client.version:
+            tail.append(("oauth_version", "1.0"))
+        if client.callback is not None:
+            tail.append(("oauth_callback", client.callback))
+        if client.verifier is not None:
+            tail.append(("oauth_verifier", client.verifier))
+        self.head: Tuple[Param, ...] = tuple(head)
+        self.tail: Tuple[Param, ...] = tuple(tail)
+        self.items: List[str] = signing_items(head + tail)
+        self.realm = client.realm
+        self.header_parts: Optional[Tuple[str, str]] = None
+        method = client.method
+        self.sign: Callable[[str], str]
+        self.encode_signature: Callable[[str], str] = percent_encode
+        if isinstance(method, HmacMethod):
+            # Section 3.4.2: the key depends on the credentials only.
+            self.sign = method.keyed(signing_key(client.client_secret, client.token_secret).encode("utf-8"))
+            self.encode_signature = _encode_base64
+        elif type(method) is PlaintextMethod:
+            # Section 3.4.4: the signature is the key itself, the same for every request.
+            signature = method.sign("", client.client_secret, client.token_secret)
+            encoded = percent_encode(signature)
+            self.sign = lambda base_string: signature
+            self.encode_signature = lambda value: encoded if value is signature else percent_encode(value)
+        else:
+            client_secret, token_secret = client.client_secret, client.token_secret
+            self.sign = lambda base_string: method.sign(base_string, client_secret, token_secret)
+
+    def build_header(self) -> Tuple[str, str]:
+        """``build_authorization_header(oauth, realm)`` cut where the encoded timestamp and nonce
+        of each request go."""
+        head = build_authorization_header(self.head, self.realm) + ', oauth_timestamp="'
+        tail = "".join(', %s="%s"' % (percent_encode(n), percent_encode(v)) for n, v in self.tail)
+        self.header_parts = (head, '"' + tail)
+        return self.header_parts
+
+
 class Client:
     """Signs requests for one set of client (and optionally token) credentials (section 3.1).
 
@@ -114,7 +178,7 @@ class Client:
         "clock",
         "nonce_source",
         "clock_offset",
-        "_hmac_key",
+        "_template",
     )
 
     def __init__(
@@ -153,6 +217,8 @@ class Client:
             method = signature_method
         if body_hash and method.body_hash is None:
             raise ValueError(f"the body hash extension is not defined for {method.name}")
+        if isinstance(method, HmacMethod):
+            signing_key(client_secret, token_secret)  # a secret that is not UTF-8 text is refused here
         self.client_key = client_key
         self.client_secret = client_secret
         self.token = token
@@ -168,10 +234,12 @@ class Client:
         self.clock = clock
         self.nonce_source = nonce_source
         self.clock_offset = clock_offset
-        # HMAC: build the key once (section 3.4.2), not per request.
-        self._hmac_key: Optional[bytes] = (
-            signing_key(client_secret, token_secret).encode("utf-8") if isinstance(method, HmacMethod) else None
-        )
+        self._template: Optional[_Template] = None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # What is computed once from the arguments (_Template) is computed again after a change.
+        object.__setattr__(self, name, value)
+        object.__setattr__(self, "_template", None)
 
     @property
     def signature_method(self) -> str:
@@ -207,6 +275,11 @@ class Client:
             f"token={self.token!r}, token_secret={_mask(self.token_secret)}, "
             f"signature_method={self.method.name!r}, placement={self.placement!r})"
         )
+
+    def _build_template(self) -> _Template:
+        template = _Template(self)
+        object.__setattr__(self, "_template", template)
+        return template
 
     def oauth_parameters(self, nonce: Optional[str] = None, timestamp: Union[str, int, None] = None) -> List[Param]:
         """The protocol parameters of section 3.1, before the signature, in a readable order."""
@@ -247,7 +320,7 @@ class Client:
         Content-Type gets that one. ``nonce`` and ``timestamp`` override the client's sources.
         """
         new_headers: Dict[str, str] = dict(headers) if headers else {}
-        content_type = header_value(new_headers, "Content-Type")
+        content_type = new_headers.get("Content-Type") or header_value(new_headers, "Content-Type")
         if body is not None and not isinstance(body, (str, bytes)):
             pairs = list(body.items()) if isinstance(body, Mapping) else list(body)
             body = encode_form(pairs)
@@ -256,7 +329,7 @@ class Client:
             elif not is_form_content_type(content_type):
                 raise ValueError("a body of pairs is form-encoded: the Content-Type must be form too")
         placement = self.placement
-        is_form = is_form_content_type(content_type) if content_type is not None else False
+        is_form = content_type == FORM_CONTENT_TYPE or (content_type is not None and is_form_content_type(content_type))
         if placement == "body":
             # Section 3.5.2: a single-part, form-encoded entity-body of a method that has one.
             if method.upper() in ("GET", "HEAD"):
@@ -268,35 +341,56 @@ class Client:
                 raise ValueError("the body placement needs Content-Type application/x-www-form-urlencoded")
 
         body_text: Optional[str] = None
-        signed: List[Param]
-        base_uri, query = split_base_uri(uri)
-        signed = parse_form(query) if query else []
+        # The signed parameters (section 3.4.1.3.1), as items of the base string
+        # (parameters.signing_items): the query's, then the form body's.
+        base_uri, encoded_base_uri, query_items = signing_uri(uri)
+        items = list(query_items)
         if is_form and body:
             try:
                 body_text = body.decode("utf-8") if isinstance(body, bytes) else body
             except UnicodeDecodeError:
                 raise EncodingError("a form-encoded body must be UTF-8 text") from None
-            signed += parse_form(body_text)
+            items += form_signing_items(body_text)
 
-        oauth = self.oauth_parameters(nonce, timestamp)
+        # The protocol parameters, in the order of oauth_parameters().
+        timestamp_text = str(int(self.clock()) + self.clock_offset) if timestamp is None else str(timestamp)
+        if nonce is None:
+            nonce = self.nonce_source()
+        body_hash: Optional[str] = None
         if self.body_hash and not is_form:
             algorithm = self.method.body_hash
             assert algorithm is not None  # checked in __init__
-            oauth.append(("oauth_body_hash", body_hash_value(body, algorithm)))
-        signed += oauth
+            body_hash = body_hash_value(body, algorithm)
+        template = self._template or self._build_template()
+        oauth = [*template.head, ("oauth_timestamp", timestamp_text), ("oauth_nonce", nonce), *template.tail]
+        # The text of an int needs no encoding.
+        encoded_timestamp = timestamp_text if timestamp is None or type(timestamp) is int else percent_encode(timestamp_text)
+        encoded_nonce = percent_encode(nonce)
+        items += template.items
+        items.append("oauth_timestamp " + encoded_timestamp.replace("%", "%25"))
+        items.append("oauth_nonce " + encoded_nonce.replace("%", "%25"))
+        encoded_body_hash = ""
+        if body_hash is not None:
+            oauth.append(("oauth_body_hash", body_hash))
+            encoded_body_hash = percent_encode(body_hash)
+            items.append("oauth_body_hash " + encoded_body_hash.replace("%", "%25"))
 
-        base_string = build_base_string(method, base_uri, signed)
-        key = self._hmac_key
-        if key is not None:
-            signature = self.method.sign_with_key(key, base_string)  # type: ignore[attr-defined]
-        else:
-            signature = self.method.sign(base_string, self.client_secret, self.token_secret)
+        base_string = base_string_from_items(method, base_uri, items, encoded_base_uri)
+        signature = template.sign(base_string)
         oauth.append(("oauth_signature", signature))
 
         if placement == "header":
-            for name in [k for k in new_headers if k.lower() == "authorization"]:
-                del new_headers[name]
-            new_headers["Authorization"] = build_authorization_header(oauth, self.realm)
+            for name in new_headers:
+                if name.lower() == "authorization":  # the caller's, in any case: replaced
+                    for stale in [k for k in new_headers if k.lower() == "authorization"]:
+                        del new_headers[stale]
+                    break
+            # build_authorization_header(oauth, self.realm), from the parts computed once.
+            header_head, header_tail = template.header_parts or template.build_header()
+            header = header_head + encoded_timestamp + '", oauth_nonce="' + encoded_nonce + header_tail
+            if body_hash is not None:
+                header += ', oauth_body_hash="' + encoded_body_hash + '"'
+            new_headers["Authorization"] = header + ', oauth_signature="' + template.encode_signature(signature) + '"'
         elif placement == "query":
             # Section 3.5.3: added to the query, after the existing parameters.
             before, hash_mark, fragment = uri.partition("#")

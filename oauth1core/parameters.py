@@ -9,14 +9,17 @@ This module holds what a client needs to sign. The strict parser of a received
 
 from __future__ import annotations
 
+import re
 from typing import Iterable, List, Mapping, Optional, Tuple
 
-from .encoding import form_decode, percent_encode
+from .encoding import ENCODED_ASCII, escapes_are_canonical, form_decode, form_encode_decoded, percent_encode
 
 __all__ = [
     "Param",
     "parse_form",
     "encode_form",
+    "signing_items",
+    "form_signing_items",
     "normalize_parameters",
     "build_authorization_header",
     "quote_realm",
@@ -60,6 +63,48 @@ def encode_form(params: Iterable[Param]) -> str:
     return "&".join([percent_encode(name) + "=" + percent_encode(value) for name, value in params])
 
 
+def signing_items(params: Iterable[Param]) -> List[str]:
+    """Each parameter as it appears in the signature base string, an "item" to sort.
+
+    Section 3.4.1.1 step 5 encodes the normalized parameters (3.4.1.3.2) once more: each pair
+    becomes ``name%3Dvalue``, the name and value encoded (3.6) then with their "%" written
+    "%25", and the pairs are joined by ``%26``. An item is such a pair with a space in place
+    of its ``%3D``. Sorting the items sorts the pairs as section 3.4.1.3.2 asks, by name then
+    by value: writing "%" as "%25" keeps the order of encoded text, and the space, which
+    never occurs in it, sorts below all its characters (a name sorts before any longer name it
+    begins). So ``"%26".join(sorted(items)).replace(" ", "%3D")`` is step 5, and sorting
+    strings is faster than sorting pairs.
+    """
+    return [(percent_encode(name) + " " + percent_encode(value)).replace("%", "%25") for name, value in params]
+
+
+# Form-encoded text whose every pair has its "=" and no empty pair, made of unreserved characters
+# and "%"; the same whose every name and value is written as section 3.6 writes it ("+" already
+# replaced by "%20"), with escapes of ASCII octets only (the common case, in one match).
+_FORM_SHAPE = re.compile(r"[A-Za-z0-9\-._~%]*=[A-Za-z0-9\-._~%]*(?:&[A-Za-z0-9\-._~%]*=[A-Za-z0-9\-._~%]*)*").fullmatch
+_ENCODED_FORM_ASCII = re.compile(f"{ENCODED_ASCII}={ENCODED_ASCII}(?:&{ENCODED_ASCII}={ENCODED_ASCII})*").fullmatch
+
+
+def form_signing_items(text: str) -> List[str]:
+    """``signing_items(parse_form(text))``, without decoding what is already encoded as
+    section 3.6 says (see :func:`~oauth1core.encoding.form_encode_decoded`); same errors."""
+    items: List[str] = []
+    if not text:
+        return items
+    encoded = text.replace("+", "%20") if "+" in text else text
+    if _ENCODED_FORM_ASCII(encoded) is None and (_FORM_SHAPE(encoded) is None or not escapes_are_canonical(encoded)):
+        for pair in text.split("&"):
+            if pair:
+                name, _, value = pair.partition("=")
+                items.append((form_encode_decoded(name) + " " + form_encode_decoded(value)).replace("%", "%25"))
+        return items
+    # What most senders write: each name and value is its own encoding (section 3.6), so the
+    # items are the pairs themselves.
+    if "%" in encoded:
+        encoded = encoded.replace("%", "%25")
+    return encoded.replace("=", " ").split("&")
+
+
 def normalize_parameters(params: Iterable[Param]) -> str:
     """The normalized parameter string (RFC 5849 section 3.4.1.3.2).
 
@@ -69,11 +114,13 @@ def normalize_parameters(params: Iterable[Param]) -> str:
     3. Each name is concatenated to its value with "=" (even when the value is empty).
     4. The pairs are concatenated in their sorted order, separated by "&".
 
-    Encoded text is ASCII, so Python's string order is the byte order the RFC asks for.
+    Encoded text is ASCII, so Python's string order is the byte order the RFC asks for. The
+    pairs are sorted as the strings ``name + " " + value``, which is the same order and faster
+    (see :func:`signing_items`).
     """
-    encoded = [(percent_encode(name), percent_encode(value)) for name, value in params]
-    encoded.sort()
-    return "&".join([name + "=" + value for name, value in encoded])
+    items = [percent_encode(name) + " " + percent_encode(value) for name, value in params]
+    items.sort()
+    return "&".join(items).replace(" ", "=")
 
 
 def quote_realm(realm: str) -> str:
@@ -122,6 +169,8 @@ def is_form_content_type(content_type: Optional[str]) -> bool:
     The media type is compared case-insensitively and its parameters (``charset=...``) are
     ignored, so ``application/x-www-form-urlencoded; charset=UTF-8`` is a form body.
     """
+    if content_type == FORM_CONTENT_TYPE:
+        return True
     if not content_type:
         return False
     return content_type.partition(";")[0].strip().lower() == FORM_CONTENT_TYPE

@@ -21,10 +21,10 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
-from .base_string import build_base_string, split_base_uri
-from .encoding import percent_decode
+from .base_string import base_string_from_items, split_base_uri
+from .encoding import decode_escapes, percent_decode, percent_encode
 from .errors import DuplicateParameter, EncodingError, OAuthError, ParameterRejected
-from .parameters import Param, is_form_content_type, parse_form
+from .parameters import Param, form_signing_items, is_form_content_type, parse_form, signing_items
 
 __all__ = ["Limits", "DEFAULT_LIMITS", "ParsedRequest", "parse_authorization_header", "parse_request"]
 
@@ -70,6 +70,68 @@ _AUTH_PARAM = re.compile(r'([^\s=,"]+)[ \t]*=[ \t]*"((?:[^"\\]|\\.)*)"')
 _ENCODED = re.compile(r"(?:[A-Za-z0-9\-._~]|%[0-9A-Fa-f]{2})*")
 _WS = " \t"
 _METHOD = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 7230 token
+_COMMON_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})  # tokens
+
+# The header as clients write it: names of unreserved characters, values of unreserved
+# characters and "%XX" escapes (no quoted-pair, no other character), spaces and tabs around the
+# separators. Matched mostly by character-class runs, which are fast; anything else takes the
+# general parser.
+_SIMPLE_PARAM = r'[A-Za-z0-9\-._~]+[ \t]*=[ \t]*"[A-Za-z0-9\-._~]*(?:%[0-9A-Fa-f]{2}[A-Za-z0-9\-._~]*)*"'
+_SIMPLE_HEADER = re.compile(
+    rf"[ \t]*[Oo][Aa][Uu][Tt][Hh][ \t]+{_SIMPLE_PARAM}(?:[ \t]*,[ \t]*{_SIMPLE_PARAM})*[ \t]*"
+).fullmatch
+
+_SimpleHeader = Tuple[List[Param], List[Param], List[str], Optional[str], Dict[str, str]]
+
+
+def _parse_simple_header(value: str) -> Optional[_SimpleHeader]:
+    """What :func:`parse_authorization_header` returns in strict mode, for a header written as
+    clients write it (``_SIMPLE_HEADER``) whose names are unique and values UTF-8; ``None`` for
+    any other header, which the general parser then accepts or rejects.
+
+    Returned with what the request's parse derives from it: ``(params, signed, items, realm,
+    protocol)``: the parameters, those it signs (all but ``realm`` and ``oauth_signature``),
+    their signing items (:func:`~oauth1core.parameters.signing_items`), the realm, and the
+    protocol parameters.
+    """
+    if _SIMPLE_HEADER(value) is None:
+        return None
+    # Split at the quotes: the values, and between them 'OAuth name=', ', name=' ..., with white
+    # space around the separators only.
+    parts = value.split('"')
+    values = parts[1::2]
+    names = "".join(parts[0:-1:2]).replace(" ", "").replace("\t", "")[5:-1].split("=,")
+    # Without escapes, a name and its value are unreserved characters: their own encoding.
+    items = list(map(" ".join, zip(names, values)))
+    for index, raw_value in enumerate(values):
+        if "%" in raw_value:
+            name = names[index]
+            if name == "realm":
+                continue  # a quoted-string, not decoded
+            try:
+                values[index] = decoded = decode_escapes(raw_value)
+            except EncodingError:
+                return None
+            if name != "oauth_signature":
+                items[index] = (name + " " + percent_encode(decoded)).replace("%", "%25")
+    # The header's realm and oauth_signature are not signed (they usually come first and last).
+    start = 1 if names[0] == "realm" else 0
+    stop = len(names) - 1 if names[-1] == "oauth_signature" else len(names)
+    params = list(zip(names, values))
+    protocol = dict(params)
+    if len(protocol) != len(params):
+        return None  # a name is repeated: the general parser says which
+    items = items[start:stop]
+    signed = params[start:stop]
+    signed_names = names[start:stop]
+    if "realm" in signed_names or "oauth_signature" in signed_names:
+        items = [item for item, name in zip(items, signed_names) if name != "realm" and name != "oauth_signature"]
+        signed = [param for param in signed if param[0] != "realm" and param[0] != "oauth_signature"]
+    realm = protocol.pop("realm", None)
+    # Every name begins with "oauth_" when it sorts between "oauth_" and "oauth`" ("`" follows "_").
+    if protocol and not ("oauth_" <= min(protocol) and max(protocol) < "oauth`"):
+        protocol = {name: value for name, value in protocol.items() if name.startswith("oauth_")}
+    return params, signed, items, realm, protocol
 
 
 def parse_authorization_header(
@@ -89,6 +151,10 @@ def parse_authorization_header(
     """
     if len(value) > max_length:
         raise ParameterRejected("the Authorization header is too large", parameter="Authorization")
+    if strict:
+        simple = _parse_simple_header(value)
+        if simple is not None:
+            return simple[0]
     text = value.strip(_WS)
     scheme_end = 0
     while scheme_end < len(text) and text[scheme_end] not in _WS:
@@ -165,6 +231,8 @@ class ParsedRequest:
         "body",
         "is_form",
         "_base_string",
+        "_received",
+        "_header_items",
     )
 
     def __init__(
@@ -181,7 +249,13 @@ class ParsedRequest:
         realm: Optional[str],
         body: bytes,
         is_form: bool,
+        *,
+        form_text: Optional[str] = None,
+        header_items: Optional[List[str]] = None,
     ) -> None:
+        """``form_text``, when given, is the query and the form body as received, joined by "&":
+        the text ``query_params + body_params`` were parsed from; ``header_items``, the signing
+        items of the header's signed parameters (:func:`~oauth1core.parameters.signing_items`)."""
         self.method = method
         self.uri = uri
         self.base_uri = base_uri
@@ -195,13 +269,29 @@ class ParsedRequest:
         self.body = body
         self.is_form = is_form
         self._base_string: Optional[str] = None
+        self._received = None if form_text is None else (form_text, list(params))
+        self._header_items = header_items
 
     @property
     def base_string(self) -> str:
-        """The signature base string of this request (section 3.4.1.1)."""
+        """The signature base string of this request (section 3.4.1.1), over ``params``."""
         if self._base_string is None:
-            self._base_string = build_base_string(self.method, self.base_uri, self.params)
+            self._base_string = base_string_from_items(self.method, self.base_uri, self._signing_items())
         return self._base_string
+
+    def _signing_items(self) -> List[str]:
+        """``signing_items(params)``. The items of the query and body parameters are read from
+        their text as received (``form_text``), which is faster than encoding the decoded
+        values again, as long as ``params`` is still the list parsed from it."""
+        if self._received is None or self._received[1] != self.params:
+            return signing_items(self.params)
+        form_text = self._received[0]
+        items = form_signing_items(form_text)
+        if self.placement != "header" and "oauth_signature" in self.oauth:
+            items = [item for item in items if not item.startswith("oauth_signature ")]
+        header_items = self._header_items
+        items += signing_items(self.params[len(items):]) if header_items is None else header_items
+        return items
 
     def sources(self) -> List[Tuple[str, str, str]]:
         """Every parameter with its source: ``(name, value, "query" | "body" | "header")``."""
@@ -247,7 +337,7 @@ def parse_request(
 def _parse_request(
     method: Any, uri: Any, headers: Any, body: Any, limits: Limits, strict: bool
 ) -> ParsedRequest:
-    if not isinstance(method, str) or _METHOD.fullmatch(method) is None:
+    if not isinstance(method, str) or (method not in _COMMON_METHODS and _METHOD.fullmatch(method) is None):
         raise ParameterRejected("invalid HTTP method")
     if not isinstance(uri, str):
         raise ParameterRejected("the request URI must be text")
@@ -269,26 +359,35 @@ def _parse_request(
                 content_type = value
 
     header_params: List[Param] = []
+    header_items: Optional[List[str]] = None
+    header_protocol: Optional[Dict[str, str]] = None
     realm: Optional[str] = None
     stripped = authorization.lstrip(_WS) if authorization is not None else ""
     if stripped[:5].lower() == "oauth" and (len(stripped) == 5 or stripped[5] in _WS):
         # Another scheme (Basic, Bearer...) is not ours: its request carries no OAuth header.
         assert authorization is not None
-        header_params = parse_authorization_header(
-            authorization, strict=strict, max_length=limits.max_authorization_header
-        )
-        for name, value in header_params:
-            if name == "realm":
-                realm = value
-        if realm is not None:
-            header_params_signed = [p for p in header_params if p[0] != "realm"]
+        simple = None
+        if strict and len(authorization) <= limits.max_authorization_header:
+            simple = _parse_simple_header(authorization)
+        if simple is not None:
+            header_params, header_params_signed, header_items, realm, header_protocol = simple
         else:
-            header_params_signed = header_params
+            header_params = parse_authorization_header(
+                authorization, strict=strict, max_length=limits.max_authorization_header
+            )
+            # The header's realm is not signed (section 3.4.1.3.1), nor is oauth_signature.
+            header_params_signed = []
+            for param in header_params:
+                if param[0] == "realm":
+                    realm = param[1]
+                elif param[0] != "oauth_signature":
+                    header_params_signed.append(param)
     else:
         header_params_signed = header_params
 
     base_uri, query = split_base_uri(uri)
     query_params = parse_form(query) if query else []
+    form_text = query
 
     is_form = is_form_content_type(content_type)
     raw_body: bytes
@@ -312,6 +411,7 @@ def _parse_request(
         except UnicodeDecodeError:
             raise EncodingError("the form-encoded body is not UTF-8") from None
         body_params = parse_form(body_text)
+        form_text = query + "&" + body_text if query else body_text
 
     if len(query_params) + len(body_params) + len(header_params) > limits.max_parameters:
         raise ParameterRejected("too many parameters")
@@ -319,7 +419,10 @@ def _parse_request(
     oauth: Dict[str, str] = {}
     placement: Optional[str] = None
     for source, source_params in (("header", header_params), ("query", query_params), ("body", body_params)):
-        found = _protocol(source_params, source)
+        if source == "header" and header_protocol is not None:
+            found = header_protocol
+        else:
+            found = _protocol(source_params, source)
         if found:
             if placement is not None:
                 raise DuplicateParameter(
@@ -331,17 +434,26 @@ def _parse_request(
 
     max_value = limits.max_value
     max_protocol = limits.max_protocol_value
-    for name, value in oauth.items():
-        if len(value) > max_protocol:
-            raise ParameterRejected("a protocol parameter is too long", parameter=name)
-    for params in (query_params, body_params):
-        for name, value in params:
-            if len(value) > max_value or len(name) > max_value:
-                raise ParameterRejected("a parameter is too long", parameter=name[:64])
+    if oauth and max(map(len, oauth.values())) > max_protocol:
+        for name, value in oauth.items():
+            if len(value) > max_protocol:
+                raise ParameterRejected("a protocol parameter is too long", parameter=name)
+    # Decoding never makes text longer: when the query and the body are short enough, so is
+    # every name and value in them.
+    if len(uri) > max_value or len(raw_body) > max_value:
+        for params in (query_params, body_params):
+            for name, value in params:
+                if len(value) > max_value or len(name) > max_value:
+                    raise ParameterRejected("a parameter is too long", parameter=name[:64])
 
-    signed: List[Param] = query_params + body_params + header_params_signed
-    if "oauth_signature" in oauth:
-        signed = [p for p in signed if p[0] != "oauth_signature"]
+    # oauth_signature is not signed; it can only be in the placement's parameters.
+    if placement == "query":
+        query_signed = [p for p in query_params if p[0] != "oauth_signature"]
+        signed: List[Param] = query_signed + body_params + header_params_signed
+    elif placement == "body":
+        signed = query_params + [p for p in body_params if p[0] != "oauth_signature"] + header_params_signed
+    else:
+        signed = query_params + body_params + header_params_signed
     return ParsedRequest(
         method,
         uri,
@@ -355,4 +467,6 @@ def _parse_request(
         realm,
         raw_body,
         is_form,
+        form_text=form_text,
+        header_items=header_items,
     )

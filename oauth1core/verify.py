@@ -54,6 +54,7 @@ PROTOCOL_PARAMETERS = frozenset(
 )
 
 _NONCE_CHARS = frozenset(chr(c) for c in range(0x21, 0x7F))
+_REQUIRED = frozenset({"oauth_consumer_key", "oauth_signature_method", "oauth_signature"})
 
 
 class VerifiedRequest:
@@ -126,12 +127,14 @@ def check_protocol(
     oauth = parsed.oauth
     if not oauth:
         raise ParameterAbsent("the request carries no OAuth protocol parameters", parameter="oauth_consumer_key")
-    for name in ("oauth_consumer_key", "oauth_signature_method", "oauth_signature"):
-        if name not in oauth:
-            raise ParameterAbsent("a required protocol parameter is missing", parameter=name)
-    for name in oauth:
-        if name not in PROTOCOL_PARAMETERS and name not in extra_parameters:
-            raise ParameterRejected("unsupported protocol parameter", parameter=name)
+    if not _REQUIRED.issubset(oauth):
+        for name in ("oauth_consumer_key", "oauth_signature_method", "oauth_signature"):
+            if name not in oauth:
+                raise ParameterAbsent("a required protocol parameter is missing", parameter=name)
+    if not PROTOCOL_PARAMETERS.issuperset(oauth):
+        for name in oauth:
+            if name not in PROTOCOL_PARAMETERS and name not in extra_parameters:
+                raise ParameterRejected("unsupported protocol parameter", parameter=name)
     version = oauth.get("oauth_version")
     if version is not None and version != "1.0":
         raise VersionRejected("oauth_version must be 1.0", parameter="oauth_version")
