@@ -200,3 +200,52 @@ def test_wrong_types_are_typed_errors():
     for args in [(None, URI), ("GET", None), ("GET", URI, {"Authorization": 5}), ("GET", URI, None, 12)]:
         with pytest.raises(OAuthError):
             verify_request(*args)
+
+
+# -- the fast paths agree with the plain definitions ---------------------------------------------
+
+HEADER_TEXT = st.text(st.sampled_from(list("abAB09-._~%2F3Dé ")), max_size=8)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    params=st.lists(st.tuples(st.sampled_from(["oauth_nonce", "oauth_token", "realm", "oauth_signature", "x_y", "oauth_a", "a%20b"]),
+                              HEADER_TEXT), max_size=6),
+    spaces=st.sampled_from([" ", "", "\t", "  "]),
+)
+def test_header_fast_path_matches_general_parser(params, spaces):
+    from oauth1core.parsing import _parse_simple_header, parse_authorization_header
+
+    header = "OAuth " + ("," + spaces).join(f'{n}{spaces}={spaces}"{v}"' for n, v in params)
+    try:
+        expected = parse_authorization_header(header)
+    except OAuthError:
+        expected = None
+    fast = _parse_simple_header(header)
+    if fast is not None:
+        assert expected is not None and fast[0] == expected
+        realm = dict(expected).get("realm")
+        assert fast[3] == realm
+        assert fast[4] == {n: v for n, v in expected if n.startswith("oauth_")}
+
+
+FORM_TEXT = st.text(st.sampled_from(list("ab=&%2F3D+~é!* z")), max_size=20)
+
+
+@settings(max_examples=400, deadline=None)
+@given(query=FORM_TEXT, body=FORM_TEXT, header_params=st.lists(st.tuples(st.sampled_from(["oauth_nonce", "realm", "oauth_x"]), HEADER_TEXT), max_size=3, unique_by=lambda p: p[0]))
+def test_parsed_base_string_matches_definition(query, body, header_params):
+    """ParsedRequest builds its base string from the text as received; it must equal the
+    definition (section 3.4.1.1) over the decoded parameters."""
+    from oauth1core.base_string import build_base_string
+    from oauth1core.parameters import build_authorization_header
+
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if header_params:
+        headers["Authorization"] = build_authorization_header([p for p in header_params if p[0] != "realm"],
+                                                              realm=dict(header_params).get("realm"))
+    try:
+        parsed = parse_request("POST", "https://h/p?" + query, headers, body)
+    except OAuthError:
+        return
+    assert parsed.base_string == build_base_string("POST", "https://h/p", parsed.params)
