@@ -26,6 +26,7 @@ from .methods import RSA_METHODS, HmacMethod, PlaintextMethod, SignatureMethod, 
 from .parameters import (
     FORM_CONTENT_TYPE,
     Param,
+    append_query,
     build_authorization_header,
     encode_form,
     form_signing_items,
@@ -393,12 +394,7 @@ class Client:
             new_headers["Authorization"] = header + ', oauth_signature="' + template.encode_signature(signature) + '"'
         elif placement == "query":
             # Section 3.5.3: added to the query, after the existing parameters.
-            before, hash_mark, fragment = uri.partition("#")
-            if "?" not in before:
-                before += "?"
-            elif not before.endswith(("?", "&")):
-                before += "&"
-            uri = before + encode_form(oauth) + hash_mark + fragment
+            uri = append_query(uri, oauth)
         else:
             # Section 3.5.2: added to the form-encoded body.
             text = body_text if body_text is not None else (body.decode("utf-8") if isinstance(body, bytes) else body or "")

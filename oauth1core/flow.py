@@ -40,7 +40,7 @@ from urllib.parse import urlsplit
 
 from .client import Client, SignedRequest
 from .errors import EncodingError
-from .parameters import Param, encode_form, parse_form
+from .parameters import Param, append_query, parse_form
 
 __all__ = [
     "Endpoints",
@@ -434,18 +434,6 @@ def clock_correction(client: Client, status: int, headers: HeadersLike, body: Bo
     return offset
 
 
-def _add_query(uri: str, params: Iterable[Param]) -> str:
-    params = list(params)
-    if not params:
-        return uri
-    before, hash_mark, fragment = uri.partition("#")
-    if "?" not in before:
-        before += "?"
-    elif not before.endswith(("?", "&")):
-        before += "&"
-    return before + encode_form(params) + hash_mark + fragment
-
-
 def _merge(defaults: Iterable[Param], overrides: Iterable[Param]) -> List[Param]:
     overrides = list(overrides)
     names = {name for name, _ in overrides}
@@ -517,7 +505,7 @@ class ThreeLeggedFlow:
         """The signed temporary credentials request (section 2.1): client credentials only, an
         empty token secret, ``oauth_callback``."""
         client = self.client.replace(callback=self.callback if self.send_callback else None)
-        uri = _add_query(self.endpoints.request_token_url, self.request_token_params)
+        uri = append_query(self.endpoints.request_token_url, self.request_token_params)
         return client.sign(self.endpoints.request_token_method, uri, self.headers)
 
     def parse_temporary_credentials(self, status: int, headers: HeadersLike, body: BodyLike) -> FlowState:
@@ -548,7 +536,7 @@ class ThreeLeggedFlow:
         query: List[Param] = [("oauth_token", state.token), *extras]
         if self.authorize_callback and state.callback != "oob":
             query.append(("oauth_callback", state.callback))
-        return _add_query(self.endpoints.authorize_url, query)
+        return append_query(self.endpoints.authorize_url, query)
 
     def parse_callback(self, state: FlowState, callback: Union[str, Mapping[str, str], Iterable[Param]], *,
                        expected_state: Optional[str] = None) -> FlowState:

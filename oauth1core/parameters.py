@@ -15,6 +15,7 @@ from typing import Iterable, List, Mapping, Optional, Tuple
 from .encoding import ENCODED_ASCII, escapes_are_canonical, form_decode, form_encode_decoded, percent_encode
 
 __all__ = [
+    "append_query",
     "Param",
     "parse_form",
     "encode_form",
@@ -103,6 +104,21 @@ def form_signing_items(text: str) -> List[str]:
     if "%" in encoded:
         encoded = encoded.replace("%", "%25")
     return encoded.replace("=", " ").split("&")
+
+
+def append_query(uri: str, params: Iterable[Param]) -> str:
+    """``uri`` with ``params`` added to the end of its query, the existing query and fragment kept
+    (RFC 5849 section 3.5.3 for the protocol parameters; sections 2.2 and 2.1 use it for the
+    authorization and callback URIs). Names and values are encoded per section 3.6."""
+    encoded = encode_form(params)
+    if not encoded:
+        return uri
+    before, hash_mark, fragment = uri.partition("#")
+    if "?" not in before:
+        before += "?"
+    elif not before.endswith(("?", "&")):
+        before += "&"
+    return before + encoded + hash_mark + fragment
 
 
 def normalize_parameters(params: Iterable[Param]) -> str:

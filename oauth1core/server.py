@@ -53,7 +53,7 @@ from .errors import (
     VerifierInvalid,
 )
 from .methods import RSA_METHODS, STANDARD_METHODS, SignatureMethod, resolve
-from .parameters import FORM_CONTENT_TYPE, Param, encode_form, quote_realm
+from .parameters import FORM_CONTENT_TYPE, Param, append_query, encode_form, quote_realm
 from .parsing import DEFAULT_LIMITS, Limits, parse_request
 from .stores import Store, TokenRecord
 from .tokens import EXCHANGE_ISSUES, ISSUED_STATE, TRANSITIONS, Event, advance, refusal
@@ -209,16 +209,6 @@ def check_callback(callback: str, registered: Iterable[str] = ()) -> None:
         return
     raise ParameterRejected("oauth_callback must be 'oob', an https URI, or an http URI on loopback",
                             parameter="oauth_callback")
-
-
-def _append_query(uri: str, params: List[Param]) -> str:
-    """Section 2.2: add ``params`` to the end of the query of ``uri``, keeping what is there."""
-    before, hash_mark, fragment = uri.partition("#")
-    if "?" not in before:
-        before += "?"
-    elif not before.endswith(("?", "&")):
-        before += "&"
-    return before + encode_form(params) + hash_mark + fragment
 
 
 def error_response(error: OAuthError, realm: str = "", extra: Iterable[Param] = ()) -> Response:
@@ -470,7 +460,7 @@ class Provider:
         callback = record.callback or "oob"
         redirect = None
         if callback != "oob":
-            redirect = _append_query(callback, [("oauth_token", record.token), ("oauth_verifier", verifier)])
+            redirect = append_query(callback, [("oauth_token", record.token), ("oauth_verifier", verifier)])
         return Authorization(record.token, verifier, callback, redirect)
 
     def deny(self, token: str) -> TokenRecord:
