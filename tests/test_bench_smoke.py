@@ -60,6 +60,7 @@ def _check_report(report: Dict[str, Any], *, groups: List[str]) -> None:
         assert target["value"] is None or target["value"] > 0
 
 
+@pytest.mark.peers  # --compare measures the peers (oauthlib's import time among them)
 def test_quick_run_with_peers_json() -> None:
     result = _bench(sys.executable, "--compare", "--json")
     assert result.returncode == 0, result.stderr[-3000:]
