@@ -28,6 +28,7 @@ __all__ = [
     "without_authorization",
     "Unsigned",
     "signer_for",
+    "AuthOptions",
 ]
 
 Origin = Tuple[str, str, int]
@@ -127,3 +128,24 @@ def signer_for(client: Client, method: str) -> Client:
     if client.placement == "body" and method.upper() in ("GET", "HEAD"):
         return client.replace(placement="query")
     return client
+
+
+class AuthOptions:
+    """The options every auth object shares (requests' and httpx's ``OAuth1Auth``).
+
+    ``follow_redirects``: follow same-origin redirects, re-signed (at most ``max_redirects``);
+    ``correct_clock``: retry once after a refused timestamp. ``client`` is the attribute to read
+    for the (possibly corrected) client.
+    """
+
+    def __init__(self, client: Client, *, follow_redirects: bool = True, max_redirects: int = MAX_REDIRECTS,
+                 correct_clock: bool = True) -> None:
+        if not isinstance(client, Client):
+            raise TypeError("OAuth1Auth needs an oauth1core.Client")
+        self.client = client
+        self.follow_redirects = follow_redirects
+        self.max_redirects = max_redirects
+        self.correct_clock = correct_clock
+
+    def __repr__(self) -> str:
+        return f"OAuth1Auth({self.client!r})"

@@ -25,9 +25,8 @@ from typing import AsyncGenerator, Dict, Generator, Optional
 
 import httpx
 
-from ..client import Client
 from ..flow import clock_correction
-from ._redirect import MAX_REDIRECTS, Origin, Unsigned, origin_of, signer_for, strip_oauth_query
+from ._redirect import AuthOptions, Origin, Unsigned, origin_of, signer_for, strip_oauth_query
 
 __all__ = ["OAuth1Auth"]
 
@@ -47,7 +46,7 @@ def _wants_body(response: httpx.Response) -> bool:
     return response.status_code in (400, 401)
 
 
-class OAuth1Auth(httpx.Auth):
+class OAuth1Auth(AuthOptions, httpx.Auth):
     """Signs requests with ``client`` (an :class:`oauth1core.Client`), for ``httpx.Client`` and
     ``httpx.AsyncClient`` alike; see the module.
 
@@ -57,18 +56,6 @@ class OAuth1Auth(httpx.Auth):
     """
 
     requires_request_body = True
-
-    def __init__(self, client: Client, *, follow_redirects: bool = True, max_redirects: int = MAX_REDIRECTS,
-                 correct_clock: bool = True) -> None:
-        if not isinstance(client, Client):
-            raise TypeError("OAuth1Auth needs an oauth1core.Client")
-        self.client = client
-        self.follow_redirects = follow_redirects
-        self.max_redirects = max_redirects
-        self.correct_clock = correct_clock
-
-    def __repr__(self) -> str:
-        return f"OAuth1Auth({self.client!r})"
 
     def _sign(self, unsigned: Unsigned, template: httpx.Request) -> httpx.Request:
         signed = signer_for(self.client, unsigned.method).sign(unsigned.method, unsigned.url, unsigned.headers,

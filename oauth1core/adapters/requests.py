@@ -34,11 +34,10 @@ from requests.sessions import SessionRedirectMixin
 from requests.structures import CaseInsensitiveDict
 from requests.utils import requote_uri
 
-from ..client import Client
 from ..flow import clock_correction
 from ..parameters import header_value, is_form_content_type
 from ._redirect import (
-    MAX_REDIRECTS,
+    AuthOptions,
     Origin,
     Unsigned,
     join_location,
@@ -76,25 +75,13 @@ def _redirect_target(response: Response) -> Optional[str]:
     return str(requote_uri(join_location(response.url, location)))
 
 
-class OAuth1Auth(AuthBase):
+class OAuth1Auth(AuthOptions, AuthBase):
     """Signs requests with ``client`` (an :class:`oauth1core.Client`); see the module.
 
     ``follow_redirects``: follow same-origin redirects, re-signed (at most ``max_redirects``);
     ``correct_clock``: retry once after a refused timestamp. ``client`` is the attribute to read
     for the (possibly corrected) client.
     """
-
-    def __init__(self, client: Client, *, follow_redirects: bool = True, max_redirects: int = MAX_REDIRECTS,
-                 correct_clock: bool = True) -> None:
-        if not isinstance(client, Client):
-            raise TypeError("OAuth1Auth needs an oauth1core.Client")
-        self.client = client
-        self.follow_redirects = follow_redirects
-        self.max_redirects = max_redirects
-        self.correct_clock = correct_clock
-
-    def __repr__(self) -> str:
-        return f"OAuth1Auth({self.client!r})"
 
     # -- signing ----------------------------------------------------------------------------
 
