@@ -284,24 +284,13 @@ class Client:
 
     def oauth_parameters(self, nonce: Optional[str] = None, timestamp: Union[str, int, None] = None) -> List[Param]:
         """The protocol parameters of section 3.1, before the signature, in a readable order."""
-        params: List[Param] = [("oauth_consumer_key", self.client_key)]
-        if self.token is not None:
-            params.append(("oauth_token", self.token))
-        params.append(("oauth_signature_method", self.method.name))
-        params.append(
-            (
-                "oauth_timestamp",
-                str(int(self.clock()) + self.clock_offset) if timestamp is None else str(timestamp),
-            )
-        )
-        params.append(("oauth_nonce", self.nonce_source() if nonce is None else nonce))
-        if self.version:
-            params.append(("oauth_version", "1.0"))
-        if self.callback is not None:
-            params.append(("oauth_callback", self.callback))
-        if self.verifier is not None:
-            params.append(("oauth_verifier", self.verifier))
-        return params
+        template = self._template or self._build_template()
+        return [
+            *template.head,
+            ("oauth_timestamp", str(int(self.clock()) + self.clock_offset) if timestamp is None else str(timestamp)),
+            ("oauth_nonce", self.nonce_source() if nonce is None else nonce),
+            *template.tail,
+        ]
 
     def sign(
         self,

@@ -216,3 +216,12 @@ def test_sign_verify_property(method, placement, query, form, secrets, http_meth
         verify_request(signed.method, signed.uri, signed.headers, signed.body, client_secret=secrets[0], token_secret=secrets[1])
     except OAuthError as exc:  # only a user parameter that looks like a protocol one may be refused
         assert any(n.startswith("oauth_") for n, _ in query + form), exc
+
+
+def test_oauth_parameters_are_what_sign_sends():
+    client = Client("ck", "cs", token="t", token_secret="ts", callback="oob", verifier="v", clock=lambda: 77)
+    signed = client.sign("POST", "https://h/", nonce="n")
+    assert signed.oauth_params == client.oauth_parameters(nonce="n") + [("oauth_signature", signed.signature)]
+    assert [name for name, _ in client.oauth_parameters(nonce="n")] == [
+        "oauth_consumer_key", "oauth_token", "oauth_signature_method", "oauth_timestamp", "oauth_nonce",
+        "oauth_version", "oauth_callback", "oauth_verifier"]
