@@ -19,7 +19,7 @@ from binascii import b2a_base64
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 from .base_string import base_string_from_items, signing_uri
-from .clock import Clock, NonceSource, generate_nonce
+from .clock import Clock, NonceSource, generate_nonce, generate_timestamp
 from .encoding import percent_encode
 from .errors import EncodingError
 from .methods import RSA_METHODS, HmacMethod, PlaintextMethod, SignatureMethod, resolve, signing_key
@@ -287,7 +287,7 @@ class Client:
         template = self._template or self._build_template()
         return [
             *template.head,
-            ("oauth_timestamp", str(int(self.clock()) + self.clock_offset) if timestamp is None else str(timestamp)),
+            ("oauth_timestamp", generate_timestamp(self.clock, self.clock_offset) if timestamp is None else str(timestamp)),
             ("oauth_nonce", self.nonce_source() if nonce is None else nonce),
             *template.tail,
         ]
@@ -343,7 +343,7 @@ class Client:
             items += form_signing_items(body_text)
 
         # The protocol parameters, in the order of oauth_parameters().
-        timestamp_text = str(int(self.clock()) + self.clock_offset) if timestamp is None else str(timestamp)
+        timestamp_text = generate_timestamp(self.clock, self.clock_offset) if timestamp is None else str(timestamp)
         if nonce is None:
             nonce = self.nonce_source()
         body_hash: Optional[str] = None

@@ -391,6 +391,7 @@ def _parse_request(
 
     is_form = is_form_content_type(content_type)
     raw_body: bytes
+    body_text: Optional[str] = None
     if body is None:
         raw_body = b""
     elif isinstance(body, str):
@@ -398,6 +399,7 @@ def _parse_request(
             raw_body = body.encode("utf-8")
         except UnicodeEncodeError:
             raise EncodingError("the body is not valid UTF-8 text") from None
+        body_text = body
     elif isinstance(body, (bytes, bytearray, memoryview)):
         raw_body = bytes(body)
     else:
@@ -406,10 +408,11 @@ def _parse_request(
     if is_form and raw_body:
         if len(raw_body) > limits.max_form_body:
             raise ParameterRejected("the form-encoded body is too large")
-        try:
-            body_text = raw_body.decode("utf-8")
-        except UnicodeDecodeError:
-            raise EncodingError("the form-encoded body is not UTF-8") from None
+        if body_text is None:
+            try:
+                body_text = raw_body.decode("utf-8")
+            except UnicodeDecodeError:
+                raise EncodingError("the form-encoded body is not UTF-8") from None
         body_params = parse_form(body_text)
         form_text = query + "&" + body_text if query else body_text
 

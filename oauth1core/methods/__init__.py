@@ -107,11 +107,13 @@ class HmacMethod:
         self.digest = digest
         self.body_hash: Optional[str] = digest
 
+    def _signature_octets(self, key: bytes, base_string: str) -> bytes:
+        """Section 3.4.2: base64 of ``HMAC(key, text)``, as ASCII octets."""
+        return b2a_base64(_hmac.digest(key, base_string.encode("utf-8"), self.digest), newline=False)
+
     def sign_with_key(self, key: bytes, base_string: str) -> str:
         """Sign with an already-built key. Section 3.4.2."""
-        return b2a_base64(_hmac.digest(key, base_string.encode("utf-8"), self.digest), newline=False).decode(
-            "ascii"
-        )
+        return self._signature_octets(key, base_string).decode("ascii")
 
     def keyed(self, key: bytes) -> Callable[[str], str]:
         """A function signing base strings with ``key`` (:func:`signing_key`, as UTF-8), for a
@@ -145,8 +147,8 @@ class HmacMethod:
 
     def verify(self, base_string: str, signature: str, client_secret: str, token_secret: str) -> bool:
         """Section 3.2: recompute the signature and compare it in constant time."""
-        expected = self.sign(base_string, client_secret, token_secret)
-        return _hmac.compare_digest(expected.encode("ascii"), signature.encode("utf-8", "surrogatepass"))
+        expected = self._signature_octets(signing_key(client_secret, token_secret).encode("utf-8"), base_string)
+        return _hmac.compare_digest(expected, signature.encode("utf-8", "surrogatepass"))
 
     def __repr__(self) -> str:
         return f"<signature method {self.name}>"
