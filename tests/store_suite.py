@@ -249,6 +249,29 @@ class StoreSuite:
         issued = [i for i in range(8) if store.get_token(f"at{i}") is not None]
         assert issued == [results.index(True)]
 
+    # the quota of undecided temporary credentials per consumer
+
+    def test_request_token_quota(self, store: Store) -> None:
+        assert store.add_request_token(record("q1"), limit=2, now=T0) == "added"
+        assert store.add_request_token(record("q2"), limit=2, now=T0) == "added"
+        assert store.add_request_token(record("q3"), limit=2, now=T0) == "quota"
+        assert store.get_token("q3") is None
+        # another consumer has its own quota; a taken identifier is "taken"
+        assert store.add_request_token(record("q4", consumer_key="c2"), limit=2, now=T0) == "added"
+        assert store.add_request_token(record("q1", consumer_key="c2"), limit=2, now=T0) == "taken"
+        # a decided token no longer counts
+        assert store.transition("q1", S.TEMPORARY, record("q1", S.AUTHORIZED), now=T0)
+        assert store.add_request_token(record("q5"), limit=2, now=T0) == "added"
+        assert store.add_request_token(record("q6"), limit=2, now=T0) == "quota"
+        # nor does an expired one (q2 and q5 expire at T0 + 600)
+        assert store.add_request_token(record("q7", expires_at=T0 + 1200), limit=2, now=T0 + 600) == "added"
+        assert store.get_token("q7") == record("q7", expires_at=T0 + 1200)
+
+    def test_request_token_quota_under_a_race(self, store: Store) -> None:
+        results = race(8, lambda i: store.add_request_token(record(f"r{i}"), limit=3, now=T0))
+        assert sorted(results) == ["added"] * 3 + ["quota"] * 5
+        assert sum(store.get_token(f"r{i}") is not None for i in range(8)) == 3
+
     # sweeping
 
     def test_sweep(self, store: Store) -> None:
