@@ -193,7 +193,7 @@ def test_routes_and_methods() -> None:
         status, _, _ = call(urllib.request.Request(server.url + "/nothing-here"))
         assert status == 404
         status, headers, _ = call(urllib.request.Request(server.url + "/oauth/access_token"))
-        assert status == 405 and headers["Allow"] == "POST"
+        assert status == 405 and headers["Allow"] == "POST, OPTIONS"
         status, headers, body = call(urllib.request.Request(server.url + "/api/whoami"))
         assert status == 400 and headers["WWW-Authenticate"] == (
             'OAuth realm="oauth1core", oauth_problem="parameter_absent"')

@@ -219,7 +219,7 @@ def test_internal_error_is_500_and_the_server_survives(server: RunningServer, mo
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("bug with a secret inside: hunter2")
 
-    monkeypatch.setattr(server.app, "handle", broken)
+    monkeypatch.setattr(server.app, "respond", broken)
     status, _, body = call(urllib.request.Request(server.url + "/api/whoami"))
     assert status == 500 and "hunter2" not in body
     monkeypatch.undo()
