@@ -346,15 +346,21 @@ class ServeProcess:
     Use as a context manager: the process is always stopped (SIGTERM, then SIGKILL) on exit.
     """
 
-    def __init__(self, *args: str, quiet: bool = True) -> None:
+    def __init__(self, *args: str, quiet: bool = True, nofile: Optional[int] = None) -> None:
         import subprocess
         import sys
+
+        def limit_descriptors() -> None:  # in the child: a soft RLIMIT_NOFILE of ``nofile``
+            import resource
+
+            hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+            resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, hard))
 
         command = [sys.executable, "-m", "oauth1core", "serve", "--host", "127.0.0.1", "--port", "0", *args]
         if quiet:
             command.append("--quiet")
         self.process = subprocess.Popen(command, cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                        text=True)
+                                        text=True, preexec_fn=limit_descriptors if nofile else None)
         self.stdout = self.stderr = ""
         self.url = self._wait_for_url()
 

@@ -238,6 +238,8 @@ def _run(*args: str) -> subprocess.CompletedProcess:  # type: ignore[type-arg]
     (("--rsa-consumer", "k:/nonexistent.pem"), "cannot read"),
     (("--consumer", "k:s", "--base-url", "https://host/with/path"), "base_url"),
     (("--consumer", "k:s", "--user", "nopassword"), "NAME:VALUE"),
+    (("--consumer", "k:s", "--user", "mallory:"), "the password is empty"),
+    (("--consumer", "k:s", "--tolerate", "anything"), "unknown tolerance"),
 ])
 def test_option_errors(args: Tuple[str, ...], message: str) -> None:
     result = _run(*args)

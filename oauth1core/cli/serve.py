@@ -71,6 +71,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--preset", metavar="NAME",
                         help="serve the endpoint paths (and token request methods) of a provider preset, e.g. "
                         "smugmug, x, flickr, trello, jira, netsuite (see oauth1core.presets)")
+    parser.add_argument("--uniform-errors", action="store_true",
+                        help="answer signature_invalid for an unknown consumer key too (token ids always are)")
+    parser.add_argument("--max-pending", type=int, default=100, metavar="N",
+                        help="undecided temporary credentials one consumer may hold (default 100; 0: no quota)")
+    parser.add_argument("--tolerate", action="append", default=[], metavar="NAME",
+                        help="accept a harmless client deviation: raw-base64-signature, folded-header (repeatable)")
+    parser.add_argument("--max-connections", type=int, default=1024, metavar="N",
+                        help="open connections at most; more get 503 (default 1024)")
+    parser.add_argument("--workers", type=int, default=16, metavar="N",
+                        help="threads answering requests (default 16)")
     parser.add_argument("--quiet", action="store_true", help="do not log requests")
     return parser
 
@@ -78,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
 def build_app(args: argparse.Namespace) -> "ProviderApp":
     """The :class:`~oauth1core.httpserver.ProviderApp` the options describe (raises CliError)."""
     from ..httpserver import ProviderApp
+    from ..policy import Policy
     from ..server import HMAC_METHODS, Consumer, Provider
     from ..stores import mask_url, open_store
 
@@ -98,6 +109,9 @@ def build_app(args: argparse.Namespace) -> "ProviderApp":
     if not consumers:
         raise CliError("at least one --consumer KEY:SECRET or --rsa-consumer KEY:PEMFILE is needed")
     users = dict(_pair(item, "--user") for item in args.user)
+    for name, password in users.items():
+        if not password:
+            raise CliError(f"--user {name}: the password is empty")
     preset_paths: Dict[str, str] = {}
     preset_methods: Dict[str, Tuple[str, ...]] = {}
     if args.preset:
@@ -107,6 +121,11 @@ def build_app(args: argparse.Namespace) -> "ProviderApp":
             preset_paths, preset_methods = get_preset(args.preset).routes()
         except KeyError as exc:
             raise CliError(str(exc.args[0])) from None
+    try:
+        policy = Policy(uniform_consumer_errors=args.uniform_errors, tolerate=frozenset(args.tolerate),
+                        max_pending_per_consumer=args.max_pending or None)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
     try:
         store = open_store(args.store)
     except (ValueError, OAuthError) as exc:
@@ -119,6 +138,7 @@ def build_app(args: argparse.Namespace) -> "ProviderApp":
             request_token_ttl=args.request_token_ttl,
             access_token_ttl=args.access_token_ttl,
             realm=args.realm,
+            policy=policy,
         )
         return ProviderApp(provider, users=users, auto_approve=args.auto_approve, base_url=args.base_url,
                            paths=preset_paths, methods=preset_methods)
@@ -129,14 +149,20 @@ def build_app(args: argparse.Namespace) -> "ProviderApp":
 
 def main(argv: List[str]) -> int:
     args = build_parser().parse_args(argv)
+    from ..http11 import ServerLimits
     from ..httpserver import start_server
 
     try:
         app = build_app(args)
+        limits = ServerLimits(max_connections=args.max_connections, workers=args.workers,
+                              max_body=app.provider.limits.max_form_body)
     except CliError as exc:
         return die(str(exc))
+    except ValueError as exc:
+        app.provider.store.close()
+        return die(str(exc))
     try:
-        running = start_server(app, args.host, args.port, quiet=args.quiet)
+        running = start_server(app, args.host, args.port, quiet=args.quiet, limits=limits)
     except OSError as exc:
         app.provider.store.close()
         return die(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
