@@ -14,6 +14,8 @@ from ._common import CliError, die, read_text_file
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..httpserver import ProviderApp
+    from ..policy import Policy
+    from ..server import Consumer
 
 EXAMPLE = """example:
   python -m oauth1core serve --port 8080 --consumer demo-key:demo-secret \\
@@ -85,12 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def build_app(args: argparse.Namespace) -> "ProviderApp":
-    """The :class:`~oauth1core.httpserver.ProviderApp` the options describe (raises CliError)."""
-    from ..httpserver import ProviderApp
-    from ..policy import Policy
-    from ..server import HMAC_METHODS, Consumer, Provider
-    from ..stores import mask_url, open_store
+def _consumers(args: argparse.Namespace) -> Dict[str, "Consumer"]:
+    """The consumers of ``--consumer`` and ``--rsa-consumer`` (raises CliError)."""
+    from ..server import HMAC_METHODS, Consumer
 
     consumers: Dict[str, Consumer] = {}
     try:
@@ -108,6 +107,27 @@ def build_app(args: argparse.Namespace) -> "ProviderApp":
         raise CliError(f"invalid consumer: {getattr(exc, 'message', exc)}") from None
     if not consumers:
         raise CliError("at least one --consumer KEY:SECRET or --rsa-consumer KEY:PEMFILE is needed")
+    return consumers
+
+
+def _policy(args: argparse.Namespace) -> "Policy":
+    from ..policy import Policy
+
+    try:
+        return Policy(uniform_consumer_errors=args.uniform_errors, tolerate=frozenset(args.tolerate),
+                      max_pending_per_consumer=args.max_pending or None)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+
+
+def build_app(args: argparse.Namespace) -> "ProviderApp":
+    """The :class:`~oauth1core.httpserver.ProviderApp` the options describe (raises CliError)."""
+    from ..httpserver import ProviderApp
+    from ..server import Provider
+    from ..stores import mask_url, open_store
+
+    consumers = _consumers(args)
+    policy = _policy(args)
     users = dict(_pair(item, "--user") for item in args.user)
     for name, password in users.items():
         if not password:
@@ -121,11 +141,6 @@ def build_app(args: argparse.Namespace) -> "ProviderApp":
             preset_paths, preset_methods = get_preset(args.preset).routes()
         except KeyError as exc:
             raise CliError(str(exc.args[0])) from None
-    try:
-        policy = Policy(uniform_consumer_errors=args.uniform_errors, tolerate=frozenset(args.tolerate),
-                        max_pending_per_consumer=args.max_pending or None)
-    except ValueError as exc:
-        raise CliError(str(exc)) from None
     try:
         store = open_store(args.store)
     except (ValueError, OAuthError) as exc:

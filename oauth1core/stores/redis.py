@@ -485,6 +485,34 @@ def _options(query: str) -> Tuple[Dict[str, str], Dict[str, Any]]:
     return own, client
 
 
+def _connection_class(parts: urllib.parse.SplitResult, scheme: str, port: Optional[int],
+                      options: Dict[str, Any]) -> Any:
+    """The redis-py connection class for the URL's scheme; puts the address into ``options``."""
+    import redis.connection
+
+    connection_class: Union[Type[redis.connection.Connection], Type[redis.connection.UnixDomainSocketConnection]]
+    if scheme in ("redis", "rediss"):
+        if not parts.hostname:
+            raise ValueError(f"the redis store needs a host: {scheme}://HOST:PORT/DB")
+        options["host"] = parts.hostname
+        options["port"] = port if port is not None else 6379
+        path = parts.path.strip("/")
+        if path and "db" not in options:
+            if not path.isdigit():
+                raise ValueError("the redis database is a number: redis://HOST:PORT/DB")
+            options["db"] = int(path)
+        options.setdefault("socket_connect_timeout", DEFAULT_TIMEOUT)
+        connection_class = redis.connection.SSLConnection if scheme == "rediss" else redis.connection.Connection
+    elif scheme == "redis+unix":
+        if parts.hostname or not parts.path:
+            raise ValueError("a redis socket URL is redis+unix:///PATH?db=N")
+        options["path"] = urllib.parse.unquote(parts.path)
+        connection_class = redis.connection.UnixDomainSocketConnection
+    else:
+        raise ValueError("not a redis URL: redis://, rediss:// or redis+unix://")
+    return connection_class
+
+
 def from_url(url: str, *, check: bool = True) -> RedisStore:
     """A :class:`RedisStore` from a URL:
 
@@ -525,26 +553,7 @@ def from_url(url: str, *, check: bool = True) -> RedisStore:
     options.setdefault("socket_timeout", DEFAULT_TIMEOUT)
     if scheme != "rediss" and any(name.startswith("ssl_") for name in options):
         raise ValueError("the ssl_* options need a rediss:// URL")
-    connection_class: Union[Type[redis.connection.Connection], Type[redis.connection.UnixDomainSocketConnection]]
-    if scheme in ("redis", "rediss"):
-        if not parts.hostname:
-            raise ValueError(f"the redis store needs a host: {scheme}://HOST:PORT/DB")
-        options["host"] = parts.hostname
-        options["port"] = port if port is not None else 6379
-        path = parts.path.strip("/")
-        if path and "db" not in options:
-            if not path.isdigit():
-                raise ValueError("the redis database is a number: redis://HOST:PORT/DB")
-            options["db"] = int(path)
-        options.setdefault("socket_connect_timeout", DEFAULT_TIMEOUT)
-        connection_class = redis.connection.SSLConnection if scheme == "rediss" else redis.connection.Connection
-    elif scheme == "redis+unix":
-        if parts.hostname or not parts.path:
-            raise ValueError("a redis socket URL is redis+unix:///PATH?db=N")
-        options["path"] = urllib.parse.unquote(parts.path)
-        connection_class = redis.connection.UnixDomainSocketConnection
-    else:
-        raise ValueError("not a redis URL: redis://, rediss:// or redis+unix://")
+    connection_class = _connection_class(parts, scheme, port, options)
     # One quick retry when a connection was lost (a pooled socket that Redis closed), none on a
     # timeout: a stopped Redis costs a request one timeout, then a 503.
     retry = redis.retry.Retry(redis.backoff.NoBackoff(), 1, supported_errors=(redis.exceptions.ConnectionError,))
