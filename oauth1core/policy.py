@@ -150,13 +150,16 @@ class LoginThrottle:
     """Per-key login throttling with exponential back-off (:class:`Policy` knobs), thread-safe.
 
     Keys are strings such as ``"account:alice"``, ``"address:192.0.2.1"``, ``"token:..."``;
-    each kind has its own free failures (``limits``). ``clock`` is injected for tests."""
+    each kind has its own free failures. ``clock`` is injected for tests; at most
+    ``max_entries`` keys are remembered (the stale and the merely counting go first)."""
 
-    def __init__(self, policy: Policy = DEFAULT_POLICY, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, policy: Policy = DEFAULT_POLICY, clock: Callable[[], float] = time.monotonic,
+                 max_entries: int = 100_000) -> None:
         self.policy = policy
         self.clock = clock
         self._lock = threading.Lock()
         self._entries: Dict[str, Entry] = {}
+        self.max_entries = max_entries
 
     def _free(self, key: str) -> int:
         kind = key.partition(":")[0]
@@ -217,8 +220,20 @@ class LoginThrottle:
     def _store(self, key: str, entry: Entry) -> None:
         if entry.state is LoginState.CLEAR:
             self._entries.pop(key, None)
-        else:
-            self._entries[key] = entry
+            return
+        if key not in self._entries and len(self._entries) >= self.max_entries:
+            self._prune()
+        self._entries[key] = entry
+
+    def _prune(self) -> None:
+        """Bound memory (an attacker can invent accounts and addresses): drop what has waited
+        its time, then the oldest ``counting`` keys; keys backing off are kept."""
+        now = self.clock()
+        for key in [key for key, entry in self._entries.items() if entry.until <= now]:
+            del self._entries[key]
+        counting = [key for key, entry in self._entries.items() if entry.state is LoginState.COUNTING]
+        for key in counting[: max(0, len(self._entries) - self.max_entries // 2)]:
+            del self._entries[key]
 
     def state(self, key: str) -> Entry:
         """The key's entry now (for tests and monitoring)."""

@@ -75,6 +75,18 @@ def test_exponential_back_off_and_forgetting() -> None:
     assert throttle.state(key) == policy.Entry()  # quiet for login_forget_after: forgotten
 
 
+def test_the_throttle_memory_is_bounded() -> None:
+    policy = _policy_module()
+    clock = FakeClock(0.0)
+    throttle = policy.LoginThrottle(policy.Policy(login_free_failures=2), clock, max_entries=100)
+    throttle.failed("account:victim")
+    throttle.failed("account:victim")  # backing off
+    for i in range(1000):
+        throttle.failed(f"account:invented{i}")
+    assert len(throttle) <= 100
+    assert throttle.state("account:victim").state is policy.LoginState.BACKING_OFF
+
+
 def test_policy_knobs_are_checked() -> None:
     policy = _policy_module()
     with pytest.raises(ValueError, match="unknown tolerance"):
