@@ -115,7 +115,8 @@ def parse_head(head: bytes, limits: ServerLimits = ServerLimits(), *, tolerate_f
     method that is not a token, a target with a control or space, a version other than
     ``HTTP/1.x`` (505 for another major version), a header line without a colon or with white
     space before it (section 5.1), an invalid name or value, or a folded line (section 5.2,
-    unless ``tolerate_folding``: then it is joined with one space) is a :class:`HttpError`.
+    unless ``tolerate_folding``: then it is joined with one space) is a :class:`HttpError`; so
+    is an HTTP/1.1 request without exactly one ``Host`` (section 3.2).
     """
     lines = head.split(b"\r\n")
     if any(b"\r" in line or b"\n" in line for line in lines):
@@ -140,6 +141,9 @@ def parse_head(head: bytes, limits: ServerLimits = ServerLimits(), *, tolerate_f
         if _FIELD_VALUE.fullmatch(value) is None:
             raise HttpError(400, "invalid header value")
         headers.append((name.decode("ascii"), value.decode("latin-1")))
+    hosts = sum(1 for name, _ in headers if name.lower() == "host")
+    if hosts > 1 or (hosts == 0 and version >= (1, 1)):
+        raise HttpError(400, "an HTTP/1.1 request has exactly one Host header")  # RFC 9112 section 3.2
     authority = None
     if not target.startswith("/") and not (target == "*" and method == "OPTIONS"):
         match = _ABSOLUTE_FORM.fullmatch(target)
@@ -222,7 +226,7 @@ Handler = Callable[[RequestHead, bytes, str], Tuple[int, List[Tuple[str, str]], 
 
 
 class _Connection:
-    __slots__ = ("sock", "address", "buffer", "phase", "deadline", "head", "need", "served")
+    __slots__ = ("sock", "address", "buffer", "phase", "deadline", "head", "need")
 
     def __init__(self, sock: socket.socket, address: str, deadline: float) -> None:
         self.sock = sock
@@ -232,7 +236,6 @@ class _Connection:
         self.deadline = deadline
         self.head: Optional[RequestHead] = None
         self.need = 0
-        self.served = 0
 
 
 _ACCEPT_ERRORS = (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM)
@@ -276,6 +279,9 @@ class Server:
         self._stop = threading.Event()
         self._stopped = threading.Event()
         self._paused_until = 0.0
+        self._running = False
+        self._workers_lock = threading.Lock()
+        self._workers_stopped = False
         self._workers = [threading.Thread(target=self._work, name=f"oauth1core-worker-{i}", daemon=True)
                          for i in range(limits.workers)]
         for worker in self._workers:
@@ -285,6 +291,7 @@ class Server:
 
     def serve_forever(self, poll_interval: float = 0.1) -> None:
         """Run until :meth:`shutdown`."""
+        self._running = True
         self._selector.register(self.socket, selectors.EVENT_READ, "listen")
         self._selector.register(self._wake_r, selectors.EVENT_READ, "wake")
         try:
@@ -308,11 +315,20 @@ class Server:
         """Stop the loop and the workers; waits for the loop to finish."""
         self._stop.set()
         self._wake()
+        self._stop_workers()
+        if self._running:
+            self._stopped.wait(10)
+
+    def _stop_workers(self) -> None:
+        with self._workers_lock:
+            if self._workers_stopped:
+                return
+            self._workers_stopped = True
         for _ in self._workers:
             self._jobs.put(None)
-        self._stopped.wait(10)
 
     def server_close(self) -> None:
+        self._stop_workers()
         self.socket.close()
         self._wake_r.close()
         self._wake_w.close()

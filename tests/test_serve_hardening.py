@@ -334,9 +334,9 @@ def test_parse_head_folding_is_a_tolerance() -> None:
     with pytest.raises(HttpError):
         parse_head(head)
     assert parse_head(head, tolerate_folding=True).values("X-Long") == ["a b"]
-    assert parse_head(b"GET http://h:1?q=1 HTTP/1.1").target == "/?q=1"
+    assert parse_head(b"GET http://h:1?q=1 HTTP/1.1\r\nHost: h").target == "/?q=1"
     with pytest.raises(HttpError):
-        parse_head(b"GET ftp://h/ HTTP/1.1")
+        parse_head(b"GET ftp://h/ HTTP/1.1\r\nHost: h")
 
 
 
