@@ -340,6 +340,16 @@ def http_call(request: Any) -> Tuple[int, Dict[str, str], str]:
 ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
 
 
+def read_to_end(sock: Any) -> bytes:
+    """Everything a socket receives until the peer closes it."""
+    received = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return received
+        received += chunk
+
+
 class ServeProcess:
     """``python -m oauth1core serve --port 0 ARGS`` in a child process; ``url`` once listening.
 

@@ -19,7 +19,7 @@ from typing import Any, Iterator, List, Tuple
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from store_suite import SECRETS, ServeProcess, consumers, http_call
+from store_suite import SECRETS, ServeProcess, consumers, http_call, read_to_end
 
 from oauth1core.adapters.urllib import sign_request
 from oauth1core.client import Client
@@ -239,13 +239,7 @@ def test_out_of_descriptors_the_accept_loop_does_not_spin() -> None:
         process.stdin.flush()
         assert process.stdout.readline() == "released\n"
         for sock in waiting:
-            answer = b""
-            while True:
-                chunk = sock.recv(65536)
-                if not chunk:
-                    break
-                answer += chunk
-            assert statuses(answer) == [404]
+            assert statuses(read_to_end(sock)) == [404]
             sock.close()
         assert statuses(talk(port, b"GET /nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")) == [404]
     finally:

@@ -12,7 +12,7 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from store_suite import SECRETS, consumers, http_call
+from store_suite import SECRETS, consumers, http_call, read_to_end
 
 from oauth1core.adapters.urllib import sign_request
 from oauth1core.client import Client
@@ -206,12 +206,7 @@ def test_no_host_header(server: RunningServer) -> None:
     with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
         sock.sendall(b"GET /api/whoami HTTP/1.0\r\nAuthorization: " + signed.headers["Authorization"].encode()
                      + b"\r\n\r\n")
-        answer = b""
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            answer += chunk
+        answer = read_to_end(sock)
     assert answer.startswith(b"HTTP/1.1 200 ") and json.loads(answer.split(b"\r\n\r\n", 1)[1])["user"] == "alice"
 
 
