@@ -253,6 +253,7 @@ def test_uniform_answers() -> None:
         401, "signature_invalid")
 
 
+@pytest.mark.peers
 def test_rsa_decoys_have_every_key_size_in_use(monkeypatch: pytest.MonkeyPatch) -> None:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa as crypto_rsa
