@@ -18,7 +18,7 @@ import time
 from binascii import b2a_base64
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
-from .base_string import base_string_from_items, signing_uri
+from .base_string import _assemble, _form_items, _item, _items, _signing_uri
 from .clock import Clock, NonceSource, generate_nonce, generate_timestamp
 from .encoding import percent_encode
 from .errors import EncodingError
@@ -29,10 +29,8 @@ from .parameters import (
     append_query,
     build_authorization_header,
     encode_form,
-    form_signing_items,
     header_value,
     is_form_content_type,
-    signing_items,
 )
 
 __all__ = ["Client", "SignedRequest", "body_hash_value", "PLACEMENTS"]
@@ -101,7 +99,7 @@ class _Template:
 
     ``head`` and ``tail`` are the protocol parameters before and after ``oauth_timestamp`` and
     ``oauth_nonce`` in :meth:`Client.oauth_parameters`, ``items`` their items in the base string
-    (:func:`~oauth1core.parameters.signing_items`); ``sign`` signs a base string with the
+    (:func:`~oauth1core.base_string._item`); ``sign`` signs a base string with the
     client's credentials and ``encode_signature`` encodes its result (section 3.6).
     ``header_parts`` is the Authorization header of section 3.5.1 around the timestamp and
     nonce, built on first use by :meth:`build_header`.
@@ -123,7 +121,7 @@ class _Template:
             tail.append(("oauth_verifier", client.verifier))
         self.head: Tuple[Param, ...] = tuple(head)
         self.tail: Tuple[Param, ...] = tuple(tail)
-        self.items: List[str] = signing_items(head + tail)
+        self.items: List[str] = _items(head + tail)
         self.realm = client.realm
         self.header_parts: Optional[Tuple[str, str]] = None
         method = client.method
@@ -332,15 +330,15 @@ class Client:
 
         body_text: Optional[str] = None
         # The signed parameters (section 3.4.1.3.1), as items of the base string
-        # (parameters.signing_items): the query's, then the form body's.
-        base_uri, encoded_base_uri, query_items = signing_uri(uri)
+        # (base_string._item): the query's, then the form body's.
+        base_uri, encoded_base_uri, query_items = _signing_uri(uri)
         items = list(query_items)
         if is_form and body:
             try:
                 body_text = body.decode("utf-8") if isinstance(body, bytes) else body
             except UnicodeDecodeError:
                 raise EncodingError("a form-encoded body must be UTF-8 text") from None
-            items += form_signing_items(body_text)
+            items += _form_items(body_text)
 
         # The protocol parameters, in the order of oauth_parameters().
         timestamp_text = generate_timestamp(self.clock, self.clock_offset) if timestamp is None else str(timestamp)
@@ -357,15 +355,15 @@ class Client:
         encoded_timestamp = timestamp_text if timestamp is None or type(timestamp) is int else percent_encode(timestamp_text)
         encoded_nonce = percent_encode(nonce)
         items += template.items
-        items.append("oauth_timestamp " + encoded_timestamp.replace("%", "%25"))
-        items.append("oauth_nonce " + encoded_nonce.replace("%", "%25"))
+        items.append(_item("oauth_timestamp", encoded_timestamp))
+        items.append(_item("oauth_nonce", encoded_nonce))
         encoded_body_hash = ""
         if body_hash is not None:
             oauth.append(("oauth_body_hash", body_hash))
             encoded_body_hash = percent_encode(body_hash)
-            items.append("oauth_body_hash " + encoded_body_hash.replace("%", "%25"))
+            items.append(_item("oauth_body_hash", encoded_body_hash))
 
-        base_string = base_string_from_items(method, base_uri, items, encoded_base_uri)
+        base_string = _assemble(method, base_uri, items, encoded_base_uri)
         signature = template.sign(base_string)
         oauth.append(("oauth_signature", signature))
 

@@ -21,10 +21,10 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
 
-from .base_string import base_string_from_items, split_base_uri
-from .encoding import decode_escapes, percent_decode, percent_encode
+from .base_string import _assemble, _form_items, _item, _items, split_base_uri
+from .encoding import percent_decode, percent_encode
 from .errors import DuplicateParameter, EncodingError, OAuthError, ParameterRejected
-from .parameters import Param, form_signing_items, is_form_content_type, parse_form, signing_items
+from .parameters import Param, is_form_content_type, parse_form
 
 __all__ = ["Limits", "DEFAULT_LIMITS", "ParsedRequest", "parse_authorization_header", "parse_request"]
 
@@ -91,7 +91,7 @@ def _parse_simple_header(value: str) -> Optional[_SimpleHeader]:
 
     Returned with what the request's parse derives from it: ``(params, signed, items, realm,
     protocol)``: the parameters, those it signs (all but ``realm`` and ``oauth_signature``),
-    their signing items (:func:`~oauth1core.parameters.signing_items`), the realm, and the
+    their signing items (:func:`~oauth1core.base_string._item`), the realm, and the
     protocol parameters.
     """
     if _SIMPLE_HEADER(value) is None:
@@ -109,11 +109,11 @@ def _parse_simple_header(value: str) -> Optional[_SimpleHeader]:
             if name == "realm":
                 continue  # a quoted-string, not decoded
             try:
-                values[index] = decoded = decode_escapes(raw_value)
+                values[index] = decoded = percent_decode(raw_value)
             except EncodingError:
                 return None
             if name != "oauth_signature":
-                items[index] = (name + " " + percent_encode(decoded)).replace("%", "%25")
+                items[index] = _item(name, percent_encode(decoded))
     # The header's realm and oauth_signature are not signed (they usually come first and last).
     start = 1 if names[0] == "realm" else 0
     stop = len(names) - 1 if names[-1] == "oauth_signature" else len(names)
@@ -255,7 +255,7 @@ class ParsedRequest:
     ) -> None:
         """``form_text``, when given, is the query and the form body as received, joined by "&":
         the text ``query_params + body_params`` were parsed from; ``header_items``, the signing
-        items of the header's signed parameters (:func:`~oauth1core.parameters.signing_items`)."""
+        items of the header's signed parameters (:func:`~oauth1core.base_string._item`)."""
         self.method = method
         self.uri = uri
         self.base_uri = base_uri
@@ -276,21 +276,21 @@ class ParsedRequest:
     def base_string(self) -> str:
         """The signature base string of this request (section 3.4.1.1), over ``params``."""
         if self._base_string is None:
-            self._base_string = base_string_from_items(self.method, self.base_uri, self._signing_items())
+            self._base_string = _assemble(self.method, self.base_uri, self._signing_items())
         return self._base_string
 
     def _signing_items(self) -> List[str]:
-        """``signing_items(params)``. The items of the query and body parameters are read from
+        """``_items(params)``. The items of the query and body parameters are read from
         their text as received (``form_text``), which is faster than encoding the decoded
         values again, as long as ``params`` is still the list parsed from it."""
         if self._received is None or self._received[1] != self.params:
-            return signing_items(self.params)
+            return _items(self.params)
         form_text = self._received[0]
-        items = form_signing_items(form_text)
+        items = _form_items(form_text)
         if self.placement != "header" and "oauth_signature" in self.oauth:
             items = [item for item in items if not item.startswith("oauth_signature ")]
         header_items = self._header_items
-        items += signing_items(self.params[len(items):]) if header_items is None else header_items
+        items += _items(self.params[len(items):]) if header_items is None else header_items
         return items
 
     def sources(self) -> List[Tuple[str, str, str]]:

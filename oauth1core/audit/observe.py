@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from typing import Dict, List, Optional, Tuple
 
-from ..base_string import build_base_string, split_base_uri, split_uri
+from ..base_string import _assemble, _items, split_base_uri, split_uri
 from ..encoding import form_decode, percent_decode
 from ..errors import EncodingError, OAuthError
 from ..parameters import is_form_content_type
@@ -240,7 +240,7 @@ class Observed:
         """The signature base string of the request as read (section 3.4.1.1)."""
         if self.parsed is not None:
             return self.parsed.base_string
-        return build_base_string(self.method, self.base_uri, [(n, v) for n, v, _ in self.signed()])
+        return _assemble(self.method, self.base_uri, _items((n, v) for n, v, _ in self.signed()))
 
     @property
     def signature(self) -> Optional[str]:
