@@ -66,9 +66,13 @@ def percent_encode(value: str) -> str:
         data = value.encode("utf-8")
     except UnicodeEncodeError:
         raise EncodingError("value is not encodable as UTF-8 (lone surrogate)") from None
-    if not data.translate(None, UNRESERVED):
+    reserved = data.translate(None, UNRESERVED)
+    if not reserved:
         # Only unreserved characters: nothing to encode (the common case).
         return value
+    if not reserved.strip(b"+/="):
+        # Base64 text (HMAC and RSA signatures): three characters to escape.
+        return value.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
     return "".join(map(_ENCODE_OCTET, data))
 
 

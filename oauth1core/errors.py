@@ -32,7 +32,6 @@ __all__ = [
     "TimestampRefused",
     "NonceUsed",
     "ConsumerKeyUnknown",
-    "ConsumerKeyRejected",
     "TokenRejected",
     "TokenExpired",
     "TokenUsed",
@@ -41,6 +40,14 @@ __all__ = [
     "KeyFormatError",
     "ServiceUnavailable",
 ]
+
+
+def mask(secret: Optional[str]) -> str:
+    """A secret as it may be shown in a message, a log or the command line: never its text,
+    only its length."""
+    if not secret:
+        return "(empty)"
+    return f"***({len(secret)} chars)"
 
 
 class OAuthError(Exception):
@@ -150,13 +157,6 @@ class ConsumerKeyUnknown(Unauthorized):
     """401: the client credentials are unknown (section 3.2)."""
 
     problem = "consumer_key_unknown"
-    section = "3.2"
-
-
-class ConsumerKeyRejected(Unauthorized):
-    """401: the client is known but not allowed to make this request (section 3.2)."""
-
-    problem = "consumer_key_rejected"
     section = "3.2"
 
 

@@ -114,10 +114,17 @@ def build_authorization_header(params: Iterable[Param], realm: Optional[str] = N
     3. Parameters are separated by "," and a space (optional linear white space).
     4. The optional ``realm`` comes first, as an RFC 2617 quoted-string.
     """
-    parts = ['%s="%s"' % (percent_encode(name), percent_encode(value)) for name, value in params]
+    encoded = [(percent_encode(name), percent_encode(value)) for name, value in params]
     if realm is not None:
-        parts.insert(0, 'realm="%s"' % quote_realm(realm))
-    return "OAuth " + ", ".join(parts)
+        encoded.insert(0, ("realm", quote_realm(realm)))
+    return "OAuth " + _header_params(encoded)
+
+
+def _header_params(encoded: Iterable[Param]) -> str:
+    """Section 3.5.1 steps 2 and 3 over names and values already encoded: ``name="value"``,
+    separated by "," and a space. The client appends each request's parameters with it to a
+    header head built once by :func:`build_authorization_header`."""
+    return ", ".join(['%s="%s"' % pair for pair in encoded])
 
 
 def header_value(headers: Optional[Mapping[str, str]], name: str) -> Optional[str]:
