@@ -9,7 +9,7 @@ This module holds what a client needs to sign. The strict parser of a received
 
 from __future__ import annotations
 
-from typing import Iterable, List, Mapping, Optional, Tuple
+from typing import Iterable, List, Mapping, Optional, Tuple, Union
 
 from .encoding import form_decode, percent_encode
 
@@ -127,15 +127,18 @@ def _header_params(encoded: Iterable[Param]) -> str:
     return ", ".join(['%s="%s"' % pair for pair in encoded])
 
 
-def header_value(headers: Optional[Mapping[str, str]], name: str) -> Optional[str]:
-    """The value of header ``name``, matched case-insensitively (RFC 7230 section 3.2), or None."""
+def header_value(headers: Union[Mapping[str, str], Iterable[Tuple[str, str]], None], name: str) -> Optional[str]:
+    """The value of header ``name`` in a mapping or a list of pairs, matched case-insensitively
+    (RFC 7230 section 3.2), or None; the first one when the pairs repeat it."""
     if not headers:
         return None
-    value = headers.get(name)
-    if value is not None:
-        return value
+    if isinstance(headers, Mapping):
+        value = headers.get(name)
+        if value is not None:
+            return value
+        headers = headers.items()
     lowered = name.lower()
-    for key, value in headers.items():
+    for key, value in headers:
         if key.lower() == lowered:
             return value
     return None
