@@ -13,12 +13,10 @@ for the -SHA256 and -SHA512 methods.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import time
 from binascii import b2a_base64
-from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, Literal, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Literal, Mapping, NamedTuple, Optional, Tuple, Union
 
 from .base_string import _assemble, _form_items, _item, _items, _signing_uri
 from .clock import Clock, NonceSource, generate_nonce, generate_timestamp
@@ -90,20 +88,15 @@ class SignedRequest:
         return f"<SignedRequest {self.method} {self.uri.partition('?')[0]}>"
 
 
-@dataclass(frozen=True)
-class Credentials:
+class Credentials(NamedTuple):
     """The credentials a client signs with (RFC 5849 section 1.1): the client credentials, and
     the token credentials (temporary or token, sections 2.1 and 2.3) once it has them.
-    ``repr`` masks the secrets."""
+    Immutable (``_replace`` gives a copy); ``repr`` masks the secrets."""
 
     client_key: str
     client_secret: str = ""
     token: Optional[str] = None
     token_secret: str = ""
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.client_key, str) or not isinstance(self.client_secret, str):
-            raise TypeError("client_key and client_secret must be str")
 
     def __repr__(self) -> str:
         return (f"Credentials(client_key={self.client_key!r}, client_secret={mask(self.client_secret)}, "
@@ -164,16 +157,15 @@ class _Template:
         self.sign: Callable[[str], str] = sign
 
 
-@dataclass(frozen=True, init=False, repr=False)
 class Client:
     """Signs requests for one set of client (and optionally token) credentials (section 3.1).
 
-    A frozen value: ``credentials`` (:class:`Credentials`), the signature ``method``, what every
-    request carries (``realm``, ``callback``, ``verifier``, ``version``), where the protocol
-    parameters go (``placement``: ``"header"``, ``"query"`` or ``"body"``), ``body_hash``, and
-    the sources that make every signature reproducible (``clock``, ``nonce_source``,
-    ``clock_offset``, section 3.3). :meth:`replace` (or :func:`dataclasses.replace`) returns a
-    copy with other values.
+    An immutable value: ``credentials`` (:class:`Credentials`), the signature ``method``, what
+    every request carries (``realm``, ``callback``, ``verifier``, ``version``), where the
+    protocol parameters go (``placement``: ``"header"``, ``"query"`` or ``"body"``),
+    ``body_hash``, and the sources that make every signature reproducible (``clock``,
+    ``nonce_source``, ``clock_offset``, section 3.3). :meth:`replace` returns a copy with other
+    values; values compare equal when their fields do.
 
     The constructor takes the credentials flat, ``Client(client_key, client_secret, token=...,
     token_secret=...)``, or grouped, ``credentials=Credentials(...)``. ``signature_method`` is a
@@ -181,20 +173,28 @@ class Client:
     ``RSA-SHA1``, ``RSA-SHA256``, ``RSA-SHA512``) or any object implementing
     :class:`~oauth1core.methods.SignatureMethod` (``method`` is the same, as an object).
     ``rsa_key`` is always the client's *private* key (PEM), for the RSA methods only.
+
+    Not a :mod:`dataclasses` class on purpose: that module imports :mod:`inspect`, which would
+    make ``import oauth1core`` half as slow again (see ``benchmarks/``); the fields are declared
+    once, in ``_FIELDS``, and :meth:`replace`, equality and hashing derive from them.
     """
+
+    _FIELDS = ("credentials", "method", "realm", "callback", "verifier", "placement", "body_hash", "version",
+               "clock", "nonce_source", "clock_offset")
+    __slots__ = _FIELDS + ("_template",)
 
     credentials: Credentials
     method: SignatureMethod
-    realm: Optional[str] = None
-    callback: Optional[str] = None
-    verifier: Optional[str] = None
-    placement: Placement = "header"
-    body_hash: bool = False
-    version: bool = True
-    clock: Clock = time.time
-    nonce_source: NonceSource = generate_nonce
-    clock_offset: int = 0
-    _template: _Template = field(init=False, compare=False)
+    realm: Optional[str]
+    callback: Optional[str]
+    verifier: Optional[str]
+    placement: Placement
+    body_hash: bool
+    version: bool
+    clock: Clock
+    nonce_source: NonceSource
+    clock_offset: int
+    _template: _Template
 
     def __init__(
         self,
@@ -221,19 +221,37 @@ class Client:
             credentials = Credentials(client_key, client_secret, token, token_secret)  # type: ignore[arg-type]
         elif client_key is not None or client_secret or token is not None or token_secret:
             raise TypeError("give the credentials either flat (client_key...) or as credentials=, not both")
+        if not isinstance(credentials.client_key, str) or not isinstance(credentials.client_secret, str):
+            raise TypeError("client_key and client_secret must be str")
         if method is None:
             method = _method(signature_method, rsa_key)
         if placement not in PLACEMENTS:
             raise ValueError("placement must be 'header', 'query' or 'body'")
         if body_hash and method.body_hash is None:
             raise ValueError(f"the body hash extension is not defined for {method.name}")
-        values = dict(credentials=credentials, method=method, realm=realm, callback=callback, verifier=verifier,
-                      placement=placement, body_hash=body_hash, version=version, clock=clock,
-                      nonce_source=nonce_source, clock_offset=clock_offset)
-        for name, value in values.items():
+        values = (credentials, method, realm, callback, verifier, placement, body_hash, version, clock, nonce_source,
+                  clock_offset)
+        for name, value in zip(self._FIELDS, values):
             object.__setattr__(self, name, value)
         # A secret that is not UTF-8 text is refused here, as the template builds the key.
         object.__setattr__(self, "_template", _Template(self))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Client is immutable: use replace()")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("Client is immutable: use replace()")
+
+    def _values(self) -> Tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self._FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Client:
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
 
     @property
     def client_key(self) -> str:
@@ -260,12 +278,17 @@ class Client:
         """A copy with some values changed, e.g. ``client.replace(token=t, token_secret=s)``: any
         field, or a constructor keyword (``client_key``, ``token``, ``signature_method``,
         ``rsa_key``...)."""
-        grouped = {name: changes.pop(name) for name in _CREDENTIAL_FIELDS if name in changes}
+        grouped = {name: changes.pop(name) for name in Credentials._fields if name in changes}
         if grouped:
-            changes["credentials"] = dataclasses.replace(changes.get("credentials", self.credentials), **grouped)
+            changes["credentials"] = changes.get("credentials", self.credentials)._replace(**grouped)
         if "signature_method" in changes or "rsa_key" in changes:
             changes["method"] = _method(changes.pop("signature_method", self.method.name), changes.pop("rsa_key", None))
-        return dataclasses.replace(self, **changes)
+        unknown = set(changes).difference(self._FIELDS)
+        if unknown:
+            raise TypeError(f"Client has no field {sorted(unknown)[0]!r}")
+        values = dict(zip(self._FIELDS, self._values()))
+        values.update(changes)
+        return Client(**values)
 
     def __repr__(self) -> str:
         credentials = self.credentials
@@ -366,9 +389,6 @@ class Client:
         items += self._template.items
         items += [_item(name, value) for name, value in encoded]
         return _assemble(method, base_uri, items, encoded_base_uri)
-
-
-_CREDENTIAL_FIELDS = tuple(f.name for f in dataclasses.fields(Credentials))
 
 
 def _form_text(body: Union[str, bytes, None]) -> str:
