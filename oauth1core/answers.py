@@ -11,17 +11,27 @@ from __future__ import annotations
 import json
 import re
 from email.message import Message
-from typing import Iterable, List, Mapping, Optional, Tuple, Union
+from typing import Iterable, List, Mapping, NamedTuple, Optional, Tuple, Union
 
 from .errors import EncodingError, ProviderError, ResponseError
 from .parameters import Param, header_value, parse_form
 
-__all__ = ["HeadersLike", "BodyLike", "header_pairs", "provider_problem", "parse_credentials_response"]
+__all__ = ["Response", "HeadersLike", "BodyLike", "header_pairs", "provider_problem", "parse_credentials_response"]
 
 HeadersLike = Union[Mapping[str, str], Iterable[Tuple[str, str]], Message, None]
 BodyLike = Union[bytes, str, None]
 
 _MAX_BODY = 1 << 20
+
+
+class Response(NamedTuple):
+    """An HTTP response as plain data: ``status``, ``headers`` (name, value pairs), ``body``:
+    what a provider answers (:mod:`oauth1core.server`) and what a transport returns to the flow
+    (:mod:`oauth1core.transport`)."""
+
+    status: int
+    headers: List[Tuple[str, str]]
+    body: bytes
 
 
 def header_pairs(headers: HeadersLike) -> List[Tuple[str, str]]:

@@ -69,7 +69,9 @@ _AUTH_PARAM = re.compile(r'([^\s=,"]+)[ \t]*=[ \t]*"((?:[^"\\]|\\.)*)"')
 # Section 3.6 output: unreserved characters and %XX escapes only.
 _ENCODED = re.compile(r"(?:[A-Za-z0-9\-._~]|%[0-9A-Fa-f]{2})*")
 _WS = " \t"
-_METHOD = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 7230 token
+#: RFC 7230 section 3.2.6 ``token`` (a method, a header name): ``1*tchar``.
+TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
+_METHOD = re.compile(TOKEN)
 _COMMON_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})  # tokens
 
 # The header as clients write it: names of unreserved characters, values of unreserved

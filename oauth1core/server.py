@@ -38,6 +38,7 @@ import time
 from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Mapping, NamedTuple, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
+from .answers import Response
 from .clock import Clock, generate_token
 from .errors import (
     ConsumerKeyUnknown,
@@ -77,14 +78,6 @@ Body = Union[str, bytes, None]
 HMAC_METHODS: Tuple[str, ...] = ("HMAC-SHA1", "HMAC-SHA256", "HMAC-SHA512")
 
 _MAX_CALLBACK = 2048
-
-
-class Response(NamedTuple):
-    """An HTTP response as plain data: ``status``, ``headers`` (name, value pairs), ``body``."""
-
-    status: int
-    headers: List[Tuple[str, str]]
-    body: bytes
 
 
 class Authorization(NamedTuple):

@@ -25,6 +25,8 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from ..base_string import split_base_uri
 from ..errors import OAuthError
+from ..parameters import header_value
+from ..parsing import TOKEN
 
 __all__ = ["Capture", "CaptureError", "parse_raw", "parse_har", "from_parts", "has_oauth", "CURL_NOTE"]
 
@@ -33,9 +35,8 @@ CURL_NOTE = "read as a curl -v transcript: curl does not show the request body (
 
 Header = Tuple[str, str]
 
-_METHOD = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 7230 token
-_REQUEST_LINE = re.compile(r"([!#$%&'*+\-.^_`|~0-9A-Za-z]+)[ \t]+(\S+)(?:[ \t]+(HTTP/\d(?:\.\d)?))?[ \t]*")
-_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_TOKEN = re.compile(TOKEN)  # a method, a header name
+_REQUEST_LINE = re.compile(rf"({TOKEN})[ \t]+(\S+)(?:[ \t]+(HTTP/\d(?:\.\d)?))?[ \t]*")
 
 
 class CaptureError(ValueError):
@@ -59,7 +60,7 @@ class Capture:
         origin: str = "request",
         notes: Sequence[str] = (),
     ) -> None:
-        if _METHOD.fullmatch(method) is None:
+        if _TOKEN.fullmatch(method) is None:
             raise CaptureError(f"invalid HTTP method {method[:40]!r}")
         try:
             split_base_uri(uri)
@@ -74,11 +75,7 @@ class Capture:
 
     def header(self, name: str) -> Optional[str]:
         """The first value of header ``name`` (case-insensitive), or None."""
-        lowered = name.lower()
-        for key, value in self.headers:
-            if key.lower() == lowered:
-                return value
-        return None
+        return header_value(self.headers, name)
 
     def header_map(self) -> Dict[str, str]:
         """The headers as one mapping, repeated fields joined with ", " (RFC 7230 section 3.2.2).
@@ -160,7 +157,7 @@ def _read_headers(lines: List[str], first_number: int) -> List[Header]:
             continue
         colon = line.find(":", 1)  # ":authority: x" (HTTP/2) keeps its leading colon
         name = line[:colon].strip() if colon != -1 else ""
-        if colon == -1 or _HEADER_NAME.fullmatch(name.lstrip(":")) is None:
+        if colon == -1 or _TOKEN.fullmatch(name.lstrip(":")) is None:
             raise CaptureError(f"line {number}: expected a header 'Name: value', got {line[:60]!r}")
         headers.append((name, line[colon + 1 :].strip()))
     return headers
@@ -217,7 +214,7 @@ def parse_raw(data: Union[bytes, str], *, scheme: Optional[str] = None) -> Captu
         headers = [(name, value) for name, value in headers if not name.startswith(":")]
         method = pseudo.get(":method")
         path = pseudo.get(":path")
-        authority = pseudo.get(":authority") or next((v for n, v in headers if n.lower() == "host"), None)
+        authority = pseudo.get(":authority") or header_value(headers, "Host")
         if not method or not path or not authority:
             raise CaptureError("HTTP/2 pseudo-headers need :method, :path and :authority")
         uri = f"{pseudo.get(':scheme') or scheme or 'https'}://{authority}{path}"
@@ -233,7 +230,7 @@ def parse_raw(data: Union[bytes, str], *, scheme: Optional[str] = None) -> Captu
     lowered = {name.lower() for name, _ in headers}
     if not uri:
         if target.startswith("/"):
-            host = next((value for name, value in headers if name.lower() == "host"), None)
+            host = header_value(headers, "Host")
             if not host:
                 raise CaptureError("the request has no Host header: the URI cannot be rebuilt")
             uri = f"{scheme or 'https'}://{host}{target}"
@@ -244,8 +241,8 @@ def parse_raw(data: Union[bytes, str], *, scheme: Optional[str] = None) -> Captu
         else:
             raise CaptureError(f"unsupported request target {target[:80]!r} (expected /path or an absolute URI)")
 
-    transfer = next((v for n, v in headers if n.lower() == "transfer-encoding"), "")
-    length_text = next((v for n, v in headers if n.lower() == "content-length"), None)
+    transfer = header_value(headers, "Transfer-Encoding") or ""
+    length_text = header_value(headers, "Content-Length")
     if "chunked" in transfer.lower():
         body = _dechunk(body)
     elif length_text is not None and length_text.strip().isdigit():
