@@ -30,7 +30,8 @@ __all__ = ["Limits", "DEFAULT_LIMITS", "ParsedRequest", "parse_authorization_hea
 
 
 class Limits:
-    """Size limits checked before parsing. Every field can be changed per server or call."""
+    """Size limits checked before parsing, per server or call. Immutable, and checked when built:
+    each is a positive int (a zero or negative limit would refuse everything, or nothing)."""
 
     __slots__ = (
         "max_authorization_header",
@@ -41,6 +42,14 @@ class Limits:
         "max_protocol_value",
         "max_nonce",
     )
+
+    max_authorization_header: int
+    max_uri: int
+    max_form_body: int
+    max_parameters: int
+    max_value: int
+    max_protocol_value: int
+    max_nonce: int
 
     def __init__(
         self,
@@ -53,13 +62,21 @@ class Limits:
         max_protocol_value: int = 4096,
         max_nonce: int = 255,
     ) -> None:
-        self.max_authorization_header = max_authorization_header
-        self.max_uri = max_uri
-        self.max_form_body = max_form_body
-        self.max_parameters = max_parameters
-        self.max_value = max_value
-        self.max_protocol_value = max_protocol_value
-        self.max_nonce = max_nonce
+        values = (max_authorization_header, max_uri, max_form_body, max_parameters, max_value, max_protocol_value,
+                  max_nonce)
+        for name, value in zip(self.__slots__, values):
+            if type(value) is not int or value <= 0:
+                raise ValueError(f"{name} must be a positive int")
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Limits are immutable: build another Limits(...)")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("Limits are immutable: build another Limits(...)")
+
+    def __repr__(self) -> str:
+        return "Limits(" + ", ".join(f"{name}={getattr(self, name)}" for name in self.__slots__) + ")"
 
 
 DEFAULT_LIMITS = Limits()

@@ -379,9 +379,7 @@ class Provider:
         expires_at = max(now, timestamp) + self.timestamp_window + 1
         if not self.store.add_nonce(consumer.key, token_id or "", nonce, now=now, expires_at=expires_at):
             raise NonceUsed("this nonce was already used", parameter="oauth_nonce")
-        verified = VerifiedRequest(parsed, timestamp)
-        verified.consumer = consumer
-        verified.access = record
+        verified = VerifiedRequest(parsed, timestamp, consumer, record)
         return _Authenticated(verified, consumer, record, now)
 
     def _refuse_after_race(self, token: str, event: Event, now: float) -> OAuthError:

@@ -194,3 +194,10 @@ def test_random_repeated_names_sort_by_value():
     values = [str(rnd.randrange(1000)) for _ in range(20)]
     normalized = normalize_parameters([("x", v) for v in values])
     assert normalized == "&".join("x=" + v for v in sorted(values))
+
+
+def test_header_value_reads_pairs_too():
+    pairs = [("Date", "one"), ("content-type", "x"), ("DATE", "two")]
+    assert header_value(pairs, "date") == "one"
+    assert header_value(pairs, "Content-Type") == "x"
+    assert header_value([], "Date") is None

@@ -255,3 +255,28 @@ def test_parsed_base_string_matches_definition(query, body, header_params):
     except OAuthError:
         return
     assert parsed.base_string == _assemble("POST", "https://h/p", _items(parsed.params))
+
+
+# -- Limits: validated and immutable --------------------------------------------------------------
+
+
+def test_limits_are_checked_and_immutable():
+    from oauth1core.parsing import DEFAULT_LIMITS, Limits
+
+    for bad in (0, -1, 1.5, True, "10"):
+        with pytest.raises(ValueError, match="max_nonce must be a positive int"):
+            Limits(max_nonce=bad)
+    with pytest.raises(AttributeError):
+        DEFAULT_LIMITS.max_nonce = 10_000
+    assert DEFAULT_LIMITS.max_nonce == 255
+    assert Limits(max_uri=10).max_uri == 10 and Limits(max_uri=10).max_nonce == 255
+
+
+def test_verified_request_is_built_whole():
+    from oauth1core.verify import VerifiedRequest
+
+    signed = Client("ck", "cs").sign("GET", "https://h/p")
+    parsed = parse_request(signed.method, signed.uri, signed.headers)
+    verified = VerifiedRequest(parsed, None, consumer="c", access=None)  # type: ignore[arg-type]
+    assert verified.consumer == "c" and verified.access is None
+    assert VerifiedRequest(parsed, 5).consumer is None
