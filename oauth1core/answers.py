@@ -16,8 +16,6 @@ from typing import Iterable, List, Mapping, NamedTuple, Optional, Tuple, Union
 from .errors import EncodingError, ProviderError, ResponseError
 from .parameters import Param, header_value, parse_form
 
-__all__ = ["Response", "HeadersLike", "BodyLike", "header_pairs", "provider_problem", "parse_credentials_response"]
-
 HeadersLike = Union[Mapping[str, str], Iterable[Tuple[str, str]], Message, None]
 BodyLike = Union[bytes, str, None]
 

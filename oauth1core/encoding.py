@@ -25,7 +25,7 @@ from typing import Tuple
 
 from .errors import EncodingError
 
-__all__ = ["percent_encode", "percent_decode", "form_decode"]
+__all__ = ["percent_encode", "percent_decode"]
 
 UNRESERVED = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
 

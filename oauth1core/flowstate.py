@@ -17,8 +17,6 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
 
 from .parameters import Param
 
-__all__ = ["FlowState", "TokenCredentials"]
-
 _MAX_VALUE = 4096  # bytes: tokens, secrets and verifiers longer than this are refused
 
 

@@ -41,7 +41,7 @@ from .errors import DuplicateParameter, OAuthError, ParameterAbsent, ParameterRe
 from .parameters import is_form_content_type, parse_form
 from .server import Authorization, Provider, Response
 
-__all__ = ["ProviderApp", "make_server", "start_server", "RunningServer", "ENDPOINTS"]
+__all__ = ["ProviderApp", "make_server", "start_server", "RunningServer"]
 
 #: endpoint -> its default path and the methods it answers (``paths`` and ``methods`` of
 #: :class:`ProviderApp` change them, e.g. to serve a provider preset's paths)

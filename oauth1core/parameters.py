@@ -13,18 +13,7 @@ from typing import Iterable, List, Mapping, Optional, Tuple, Union
 
 from .encoding import form_decode, percent_encode
 
-__all__ = [
-    "append_query",
-    "Param",
-    "parse_form",
-    "encode_form",
-    "normalize_parameters",
-    "build_authorization_header",
-    "quote_realm",
-    "header_value",
-    "is_form_content_type",
-    "FORM_CONTENT_TYPE",
-]
+__all__ = ["normalize_parameters", "build_authorization_header"]
 
 Param = Tuple[str, str]
 

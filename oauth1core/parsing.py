@@ -26,7 +26,7 @@ from .encoding import percent_decode, percent_encode
 from .errors import DuplicateParameter, EncodingError, OAuthError, ParameterRejected
 from .parameters import Param, is_form_content_type, parse_form
 
-__all__ = ["Limits", "DEFAULT_LIMITS", "ParsedRequest", "parse_authorization_header", "parse_request"]
+__all__ = ["Limits", "ParsedRequest", "parse_authorization_header", "parse_request"]
 
 
 class Limits:

@@ -15,8 +15,6 @@ from .clock import Clock
 from .errors import EncodingError
 from .parameters import header_value
 
-__all__ = ["clock_correction"]
-
 
 class _Clocked(Protocol):
     """What clock correction reads of a :class:`~oauth1core.client.Client`."""

@@ -31,14 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover - annotations only: the provider's records
     from .server import Consumer
     from .stores import TokenRecord
 
-__all__ = [
-    "VerifiedRequest",
-    "verify_request",
-    "check_protocol",
-    "check_signature",
-    "check_body_hash",
-    "PROTOCOL_PARAMETERS",
-]
+__all__ = ["VerifiedRequest", "verify_request"]
 
 #: The protocol parameters of RFC 5849 section 3.1 (and 2.1, 2.3), plus ``oauth_body_hash``
 #: (OAuth Request Body Hash). Any other ``oauth_*`` parameter is unsupported: a 400 (3.2).

@@ -28,8 +28,6 @@ from ..errors import OAuthError
 from ..parameters import header_value
 from ..parsing import TOKEN
 
-__all__ = ["Capture", "CaptureError", "parse_raw", "parse_har", "from_parts", "has_oauth", "CURL_NOTE"]
-
 #: The note of a curl -v transcript, which never shows the body.
 CURL_NOTE = "read as a curl -v transcript: curl does not show the request body (give it with --data)"
 

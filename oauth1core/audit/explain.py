@@ -20,8 +20,6 @@ from .capture import Capture
 from .diagnose import available_methods, mask
 from .observe import Observed, observe
 
-__all__ = ["Step", "Explanation", "explain"]
-
 _SIGNATURE_SECTIONS = {"PLAINTEXT": "3.4.4", "RSA-SHA1": "3.4.3", "RSA-SHA256": "3.4.3", "RSA-SHA512": "3.4.3"}
 
 

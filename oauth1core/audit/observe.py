@@ -23,8 +23,6 @@ from ..parameters import is_form_content_type
 from ..parsing import ParsedRequest, parse_request
 from .capture import Capture, CaptureError
 
-__all__ = ["Token", "Observed", "observe", "lenient_decode", "form_tokens"]
-
 _ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 _WS = " \t"
 

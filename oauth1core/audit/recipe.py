@@ -23,8 +23,6 @@ from ..encoding import UNRESERVED, percent_encode
 from ..methods import SignatureMethod, keyed_signer
 from .observe import Observed, Token, form_tokens, lenient_decode
 
-__all__ = ["Recipe", "Workbench", "Effect", "encoder", "CANONICAL", "ORDERS"]
-
 Param3 = Tuple[str, str, str]
 #: (signature method, base string or "", key or "", provided signature): one computation.
 Effect = Tuple[str, str, str, Optional[str]]

@@ -37,18 +37,7 @@ from typing import Any, Callable, Optional, Protocol, Tuple
 from ..encoding import percent_encode
 from ..errors import SignatureMethodRejected
 
-__all__ = [
-    "SignatureMethod",
-    "KeyedMethod",
-    "HMAC_SHA1",
-    "HMAC_SHA256",
-    "HMAC_SHA512",
-    "PLAINTEXT",
-    "STANDARD_METHODS",
-    "signing_key",
-    "keyed_signer",
-    "resolve",
-]
+__all__ = ["SignatureMethod", "KeyedMethod", "HMAC_SHA1", "HMAC_SHA256", "HMAC_SHA512", "PLAINTEXT", "resolve"]
 
 STANDARD_METHODS: Tuple[str, ...] = (
     "HMAC-SHA1",
