@@ -205,6 +205,16 @@ def parse_raw(data: Union[bytes, str], *, scheme: Optional[str] = None) -> Captu
     if not lines or not lines[0].strip():
         raise CaptureError("the request has no request line")
 
+    method, uri, headers = _request_head(lines, scheme, notes)
+    body = _request_body(body, headers, notes)
+    if body and header_value(headers, "Content-Type") is None:
+        notes.append("the body has no Content-Type: it is not form-encoded, so its parameters are not signed")
+    return Capture(method, uri, headers, body, origin="raw request", notes=notes)
+
+
+def _request_head(lines: List[str], scheme: Optional[str], notes: List[str]) -> Tuple[str, str, List[Header]]:
+    """The method, the absolute URI and the headers: from HTTP/2 pseudo-headers, or from the
+    request line, an origin-form target completed with ``Host``."""
     first = lines[0].strip()
     if first.startswith(":"):
         headers = _read_headers(lines, 1)
@@ -225,7 +235,6 @@ def parse_raw(data: Union[bytes, str], *, scheme: Optional[str] = None) -> Captu
         headers = _read_headers(lines[1:], 2)
         uri = ""
 
-    lowered = {name.lower() for name, _ in headers}
     if not uri:
         if target.startswith("/"):
             host = header_value(headers, "Host")
@@ -238,7 +247,11 @@ def parse_raw(data: Union[bytes, str], *, scheme: Optional[str] = None) -> Captu
                 notes.append("the request line holds an absolute URI: its scheme is used, not --scheme")
         else:
             raise CaptureError(f"unsupported request target {target[:80]!r} (expected /path or an absolute URI)")
+    return method, uri, headers
 
+
+def _request_body(body: bytes, headers: List[Header], notes: List[str]) -> bytes:
+    """The body, dechunked, or cut to its ``Content-Length``, or without its final line break."""
     transfer = header_value(headers, "Transfer-Encoding") or ""
     length_text = header_value(headers, "Content-Length")
     if "chunked" in transfer.lower():
@@ -251,9 +264,7 @@ def parse_raw(data: Union[bytes, str], *, scheme: Optional[str] = None) -> Captu
             notes.append(f"the body has {len(body)} octets, fewer than its Content-Length ({length})")
     elif body.endswith(b"\n"):
         body = body[:-2] if body.endswith(b"\r\n") else body[:-1]
-    if body and "content-type" not in lowered:
-        notes.append("the body has no Content-Type: it is not form-encoded, so its parameters are not signed")
-    return Capture(method, uri, headers, body, origin="raw request", notes=notes)
+    return body
 
 
 def has_oauth(uri: str, headers: Sequence[Header], body: bytes) -> bool:
