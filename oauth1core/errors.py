@@ -39,12 +39,10 @@ __all__ = [
     "PermissionDenied",
     "KeyFormatError",
     "ServiceUnavailable",
-    "FlowError",
-    "ProviderError",
-    "ResponseError",
-    "CallbackError",
-    "AuthorizationDenied",
 ]
+# The consumer flow's errors (FlowError and its subclasses, at the end of this module) are
+# exported by oauth1core.flow, their documented home; this list is the verifier's and the
+# provider's, which docs/provider.md's error table mirrors.
 
 
 def mask(secret: Optional[str]) -> str:

@@ -21,8 +21,7 @@ ERRORS = {
     "EncodingError", "SignatureMethodRejected", "VersionRejected", "BodyHashInvalid", "SignatureInvalid",
     "TimestampRefused", "NonceUsed", "ConsumerKeyUnknown", "TokenRejected", "TokenExpired", "TokenUsed",
     "VerifierInvalid", "PermissionDenied", "KeyFormatError", "ServiceUnavailable",
-    "FlowError", "ProviderError", "ResponseError", "CallbackError", "AuthorizationDenied",
-}
+}  # the flow's errors live in errors.py too, but their public home is oauth1core.flow
 
 PUBLIC = {
     # Signing and verifying (README: Signing requests, Verifying requests).
