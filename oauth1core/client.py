@@ -26,9 +26,8 @@ from .methods import RSA_METHODS, SignatureMethod, keyed_signer, resolve, signin
 from .parameters import (
     FORM_CONTENT_TYPE,
     Param,
-    _header_params,
+    _header_pieces,
     append_query,
-    build_authorization_header,
     encode_form,
     header_value,
     is_form_content_type,
@@ -122,12 +121,13 @@ class _Template:
 
     ``head`` and ``tail`` are the protocol parameters before and after ``oauth_timestamp`` and
     ``oauth_nonce`` in :meth:`Client.oauth_parameters`, ``items`` their items in the base string
-    (:func:`~oauth1core.base_string._item`), ``encoded_tail`` the tail encoded (section 3.6);
-    ``header_head`` the Authorization header (section 3.5.1) up to the timestamp; ``sign``
-    signs a base string with the client's credentials.
+    (:func:`~oauth1core.base_string._item`); ``header`` and ``header_with_hash`` the
+    Authorization header (section 3.5.1) in pieces around each request's timestamp, nonce,
+    (body hash) and signature (:func:`~oauth1core.parameters._header_pieces`); ``sign`` signs a
+    base string with the client's credentials.
     """
 
-    __slots__ = ("head", "tail", "items", "encoded_tail", "header_head", "sign")
+    __slots__ = ("head", "tail", "items", "header", "header_with_hash", "sign")
 
     def __init__(self, client: "Client") -> None:
         credentials = client.credentials
@@ -145,8 +145,10 @@ class _Template:
         self.head: Tuple[Param, ...] = tuple(head)
         self.tail: Tuple[Param, ...] = tuple(tail)
         self.items: List[str] = _items(head + tail)
-        self.encoded_tail = tuple((percent_encode(name), percent_encode(value)) for name, value in tail)
-        self.header_head = build_authorization_header(head, client.realm)
+        stamped: List[Tuple[str, Optional[str]]] = [*head, ("oauth_timestamp", None), ("oauth_nonce", None), *tail]
+        self.header = _header_pieces(stamped + [("oauth_signature", None)], client.realm)
+        self.header_with_hash = _header_pieces(stamped + [("oauth_body_hash", None), ("oauth_signature", None)],
+                                               client.realm)
         # Sections 3.4.2 and 3.4.4: the key depends on the credentials only, so a method that can
         # sign with a key prepared once does (the SignatureMethod protocol's optional ``keyed``).
         client_secret, token_secret = credentials.client_secret, credentials.token_secret
@@ -400,15 +402,20 @@ def _form_text(body: Union[str, bytes, None]) -> str:
 
 
 def _set_authorization(headers: Dict[str, str], template: _Template, encoded: List[Param], signature: str) -> None:
-    """Section 3.5.1: the Authorization header, replacing the caller's in any case; the
-    template's head, then this request's parameters and the signature, all encoded."""
+    """Section 3.5.1: the Authorization header, replacing the caller's in any case: the
+    template's pieces filled in with this request's encoded values and signature."""
     for name in headers:
         if name.lower() == "authorization":
             for stale in [k for k in headers if k.lower() == "authorization"]:
                 del headers[stale]
             break
-    header_tail = _header_params([encoded[0], encoded[1], *template.encoded_tail, *encoded[2:], ("oauth_signature", signature)])
-    headers["Authorization"] = template.header_head + ", " + header_tail
+    if len(encoded) == 2:
+        p = template.header
+        header = p[0] + encoded[0][1] + p[1] + encoded[1][1] + p[2] + signature + p[3]
+    else:
+        p = template.header_with_hash
+        header = p[0] + encoded[0][1] + p[1] + encoded[1][1] + p[2] + encoded[2][1] + p[3] + signature + p[4]
+    headers["Authorization"] = header
 
 
 def _append_form(body: Union[str, bytes, None], body_text: Optional[str], oauth: List[Param]) -> Union[str, bytes]:

@@ -103,17 +103,27 @@ def build_authorization_header(params: Iterable[Param], realm: Optional[str] = N
     3. Parameters are separated by "," and a space (optional linear white space).
     4. The optional ``realm`` comes first, as an RFC 2617 quoted-string.
     """
-    encoded = [(percent_encode(name), percent_encode(value)) for name, value in params]
+    return _header_pieces(params, realm)[0]
+
+
+def _header_pieces(params: Iterable[Tuple[str, Optional[str]]], realm: Optional[str] = None) -> List[str]:
+    """:func:`build_authorization_header` cut where the values given as ``None`` go: the text
+    pieces around them, ``pieces[0] + v1 + pieces[1] + ... + vn + pieces[n]`` being the header
+    with ``v1...vn`` the missing values, encoded (section 3.6). A client builds the pieces once
+    and fills in each request's timestamp, nonce and signature."""
+    pieces = ["OAuth "]
+    separator = ""
     if realm is not None:
-        encoded.insert(0, ("realm", quote_realm(realm)))
-    return "OAuth " + _header_params(encoded)
-
-
-def _header_params(encoded: Iterable[Param]) -> str:
-    """Section 3.5.1 steps 2 and 3 over names and values already encoded: ``name="value"``,
-    separated by "," and a space. The client appends each request's parameters with it to a
-    header head built once by :func:`build_authorization_header`."""
-    return ", ".join(['%s="%s"' % pair for pair in encoded])
+        pieces[0] += 'realm="%s"' % quote_realm(realm)
+        separator = ", "
+    for name, value in params:
+        if value is None:
+            pieces[-1] += separator + percent_encode(name) + '="'
+            pieces.append('"')
+        else:
+            pieces[-1] += separator + '%s="%s"' % (percent_encode(name), percent_encode(value))
+        separator = ", "
+    return pieces
 
 
 def header_value(headers: Union[Mapping[str, str], Iterable[Tuple[str, str]], None], name: str) -> Optional[str]:
