@@ -38,7 +38,7 @@ import time
 from http import HTTPStatus
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-__all__ = ["ServerLimits", "RequestHead", "HttpError", "parse_head", "serialize", "Server", "Handler"]
+__all__ = ["ServerLimits", "RequestHead", "HttpError", "parse_head", "Server"]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -31,8 +31,8 @@ import time
 from enum import Enum
 from typing import Callable, Dict, FrozenSet, Optional, Tuple
 
-__all__ = ["Policy", "DEFAULT_POLICY", "TOLERANCES", "LoginState", "LoginEvent", "TRANSITIONS", "Entry",
-           "Throttled", "LoginThrottle", "advance"]
+__all__ = ["Policy", "DEFAULT_POLICY", "TOLERANCES", "LoginState", "LoginEvent", "TRANSITIONS", "Throttled",
+           "LoginThrottle", "advance"]
 
 #: Harmless client deviations the provider may be told to tolerate (none by default). Neither
 #: changes what is signed: the signature value is not part of the base string (3.4.1), and a

@@ -39,6 +39,7 @@ import time
 from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Mapping, NamedTuple, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
+from .answers import Response as Response  # re-exported: httpserver and tests import it from here
 from .clock import Clock, generate_token
 from .errors import (
     ConsumerKeyUnknown,
@@ -61,16 +62,7 @@ from .stores import Store, TokenRecord
 from .tokens import EXCHANGE_ISSUES, ISSUED_STATE, TRANSITIONS, Event, TokenState, advance, refusal
 from .verify import VerifiedRequest, check_body_hash, check_protocol
 
-__all__ = [
-    "Consumer",
-    "Provider",
-    "Response",
-    "Authorization",
-    "check_callback",
-    "error_response",
-    "credentials_response",
-    "HMAC_METHODS",
-]
+__all__ = ["Consumer", "Provider", "Authorization", "error_response"]
 
 Headers = Optional[Mapping[str, str]]
 Body = Union[str, bytes, None]
@@ -87,14 +79,6 @@ def is_absolute_ascii_uri(uri: str) -> bool:
     """RFC 3986 section 4.3: ``scheme ":" hier-part [ "?" query ]`` made only of the ASCII
     characters section 2 allows (unreserved, reserved, ``%XX``), no fragment, at most 2048."""
     return len(uri) <= _MAX_CALLBACK and _ABSOLUTE_URI.fullmatch(uri) is not None
-
-
-class Response(NamedTuple):
-    """An HTTP response as plain data: ``status``, ``headers`` (name, value pairs), ``body``."""
-
-    status: int
-    headers: List[Tuple[str, str]]
-    body: bytes
 
 
 class Authorization(NamedTuple):
@@ -440,9 +424,7 @@ class Provider:
         expires_at = max(now, timestamp) + self.timestamp_window + 1
         if not self.store.add_nonce(consumer.key, token_id or "", nonce, now=now, expires_at=expires_at):
             raise NonceUsed("this nonce was already used", parameter="oauth_nonce")
-        verified = VerifiedRequest(parsed, timestamp)
-        verified.consumer = consumer
-        verified.access = record
+        verified = VerifiedRequest(parsed, timestamp, consumer, record)
         return _Authenticated(verified, consumer, record, now)
 
     def _verify_signature(self, parsed: Any, token_id: Optional[str]
