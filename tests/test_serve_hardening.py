@@ -197,19 +197,29 @@ def _cpu_seconds(pid: int) -> float:
 
 
 _FULL_SERVER = """
-import os, resource, sys
+import os, resource, sys, threading
 from oauth1core.httpserver import ProviderApp, start_server
 from oauth1core.server import Consumer, Provider
 running = start_server(ProviderApp(Provider({"k": Consumer("k", "s")})), "127.0.0.1", 0)
 resource.setrlimit(resource.RLIMIT_NOFILE, (64, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
-held = []
-try:
-    while True:
-        held.append(os.open(os.devnull, os.O_RDONLY))
-except OSError:
-    pass
+held, release = [], threading.Event()
+
+def hog():  # take every descriptor, and any that is freed, until released
+    while not release.wait(0.005):
+        try:
+            while True:
+                held.append(os.open(os.devnull, os.O_RDONLY))
+        except OSError:
+            pass
+
+hogger = threading.Thread(target=hog)
+hogger.start()
+while len(held) < 10:
+    release.wait(0.01)
 print(running.port, flush=True)
 sys.stdin.readline()
+release.set()
+hogger.join()
 for fd in held:
     os.close(fd)
 print("released", flush=True)
