@@ -18,8 +18,10 @@ the store before the signature has verified):
    https; the timestamp within ``timestamp_window`` seconds of the clock, either side (3.3);
 4. the consumer and the token are looked up, and the signature recomputed and compared in
    constant time (3.2). An unknown consumer, or a token unknown or issued to another consumer,
-   costs the same work: the signature is computed with a decoy secret (or a decoy RSA key), and
-   only then is ``consumer_key_unknown`` or ``token_rejected`` raised;
+   costs the same work: the signature is computed with a decoy secret (or a decoy RSA key of a
+   modulus size in use), and only then is the refusal raised: ``signature_invalid`` for an
+   unknown token (and, with the policy's ``uniform_consumer_errors``, an unknown consumer) so
+   answers do not tell which ids exist, else ``consumer_key_unknown`` / ``token_rejected``;
 5. ``oauth_body_hash``, when present, against the body;
 6. the nonce: one atomic check-and-insert of ``(consumer, token or "", nonce)``, kept until the
    timestamp can no longer pass step 3. A request whose signature verified consumes its nonce,
@@ -56,7 +58,7 @@ from .errors import (
 )
 from .methods import RSA_METHODS, STANDARD_METHODS, SignatureMethod, resolve
 from .parameters import FORM_CONTENT_TYPE, Param, append_query, encode_form, quote_realm
-from .parsing import DEFAULT_LIMITS, Limits, parse_request
+from .parsing import DEFAULT_LIMITS, Limits, ParsedRequest, parse_request
 from .policy import DEFAULT_POLICY, LoginThrottle, Policy
 from .stores import Store, TokenRecord
 from .tokens import EXCHANGE_ISSUES, ISSUED_STATE, TRANSITIONS, Event, TokenState, advance, refusal
@@ -427,7 +429,7 @@ class Provider:
         verified = VerifiedRequest(parsed, timestamp, consumer, record)
         return _Authenticated(verified, consumer, record, now)
 
-    def _verify_signature(self, parsed: Any, token_id: Optional[str]
+    def _verify_signature(self, parsed: ParsedRequest, token_id: Optional[str]
                           ) -> Tuple[Consumer, Optional[TokenRecord], SignatureMethod]:
         """Step 4 (3.2): look the consumer and token up, recompute and compare the signature;
         unknown ones are verified with decoys first. With the policy's uniform answers, an
