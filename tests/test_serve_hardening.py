@@ -191,6 +191,26 @@ def test_connections_past_the_cap_get_503_at_once() -> None:
         assert statuses(talk(running.port, b"GET /nothing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")) == [404]
 
 
+def test_the_default_cap_of_a_serve_process() -> None:
+    """The old server took every connection (a thread each, no cap): 1024 idle connections, and the
+    next one gets 503 at once. ~3 s."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 3000:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(3000, hard), hard))
+    with ServeProcess("--consumer", "k:s", nofile=3000) as process:
+        port = urlsplit(process.url).port
+        assert port is not None
+        idle = []
+        try:
+            for _ in range(1024):
+                idle.append(socket.create_connection(("127.0.0.1", port), timeout=2))
+            time.sleep(0.5)
+            assert statuses(talk(port, b"GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n", timeout=3)) == [503]
+        finally:
+            for sock in idle:
+                sock.close()
+
+
 def _cpu_seconds(pid: int) -> float:
     fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
