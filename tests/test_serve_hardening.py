@@ -1,6 +1,6 @@
 """The built-in server under attack (issue 12, part 2): each finding's exact bytes sent over a real
 socket to a real server (a thread, or a ``serve`` process where the process itself matters), and
-the answer RFC 9112 asks for. Cost: about 15 s, most of it the slow-client and descriptor tests."""
+the answer RFC 9112 asks for. Cost: about 25 s, half of it the 500-slow-connection test."""
 
 from __future__ import annotations
 
