@@ -169,27 +169,29 @@ def main(argv: List[str]) -> int:
 
     try:
         app = build_app(args)
-        limits = ServerLimits(max_connections=args.max_connections, workers=args.workers,
-                              max_body=app.provider.limits.max_form_body)
     except CliError as exc:
         return die(str(exc))
+    try:
+        limits = ServerLimits(max_connections=args.max_connections, workers=args.workers,
+                              max_body=app.provider.limits.max_form_body)
+        running = start_server(app, args.host, args.port, quiet=args.quiet, limits=limits)
     except ValueError as exc:
         app.provider.store.close()
         return die(str(exc))
-    try:
-        running = start_server(app, args.host, args.port, quiet=args.quiet, limits=limits)
     except OSError as exc:
         app.provider.store.close()
         return die(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
-    consumers = len(app.provider.consumers)
-    print(f"oauth1core provider listening on {running.url} (store {args.store.partition(':')[0]}, "
-          f"{consumers} consumer{'s' if consumers != 1 else ''}); Ctrl-C to stop", flush=True)
+    # The handlers go in before the "listening" line: a signal sent as soon as it is read stops
+    # the server cleanly instead of raising KeyboardInterrupt outside the loop.
     stop = threading.Event()
     previous: Dict[signal.Signals, Any] = {}
-    if threading.current_thread() is threading.main_thread():
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            previous[signum] = signal.signal(signum, lambda *_: stop.set())
     try:
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                previous[signum] = signal.signal(signum, lambda *_: stop.set())
+        consumers = len(app.provider.consumers)
+        print(f"oauth1core provider listening on {running.url} (store {args.store.partition(':')[0]}, "
+              f"{consumers} consumer{'s' if consumers != 1 else ''}); Ctrl-C to stop", flush=True)
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:
