@@ -32,7 +32,6 @@ import queue
 import re
 import selectors
 import socket
-import sys
 import threading
 import time
 from http import HTTPStatus
