@@ -39,7 +39,8 @@ PROVIDERS: Dict[str, Tuple[str, ...]] = {
 }
 #: our clients, as the README names them.
 OUR_CLIENTS = ("flow + urllib transport", "adapters.urllib", "adapters.requests", "adapters.httpx",
-               "adapters.httpx (async)", "adapters.aiohttp")
+               "adapters.httpx (async)", "adapters.aiohttp", "requests OAuth1Session (drop-in)",
+               "httpx OAuth1Client (drop-in)", "httpx AsyncOAuth1Client (drop-in)")
 #: peer client -> the signature methods it signs with.
 PEER_CLIENTS: Dict[str, Tuple[str, ...]] = {
     "oauthlib Client": ALL_METHODS,
