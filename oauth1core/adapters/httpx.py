@@ -21,7 +21,7 @@ sent once more (``auth.client`` keeps the correction); never twice.
 
 from __future__ import annotations
 
-from typing import Any, AsyncGenerator, Dict, Generator, Optional, Tuple
+from typing import Any, AsyncGenerator, Dict, Generator, Optional
 
 import httpx
 
@@ -158,16 +158,20 @@ class _DropIn:
     _credentials: SessionCredentials
     _redirect_uri: Optional[str]
 
-    def _setup(self, client_id: str, client_secret: Optional[str], token: Optional[str], token_secret: Optional[str],
-               redirect_uri: Optional[str], rsa_key: Optional[str], verifier: Optional[str], signature_method: str,
-               signature_type: str, force_include_body: bool, realm: Optional[str]) -> OAuth1Auth:
+    _http_class: Any
+
+    def __init__(self, client_id: str, client_secret: Optional[str] = None, token: Optional[str] = None,
+                 token_secret: Optional[str] = None, redirect_uri: Optional[str] = None, rsa_key: Optional[str] = None,
+                 verifier: Optional[str] = None, signature_method: str = "HMAC-SHA1", signature_type: str = "HEADER",
+                 force_include_body: bool = False, **kwargs: Any) -> None:
         if not client_id:
             raise ValueError('Missing "client_id"')
+        realm = kwargs.pop("realm", None)
         self._credentials = SessionCredentials(client_id, client_secret, token, token_secret, redirect_uri,
                                                signature_method, placement_of(signature_type), rsa_key, verifier,
                                                force_include_body, realm)
         self._redirect_uri = redirect_uri
-        return OAuth1Auth(self._credentials.client())
+        self._http_class.__init__(self, auth=OAuth1Auth(self._credentials.client()), **kwargs)
 
     def _refresh(self) -> None:
         self.auth.client = self._credentials.client().replace(clock_offset=self.auth.client.clock_offset)
@@ -233,24 +237,12 @@ class _DropIn:
         return token
 
 
-def _split_kwargs(kwargs: Dict[str, Any]) -> Tuple[Optional[str], Dict[str, Any]]:
-    realm = kwargs.pop("realm", None)
-    return realm, kwargs
-
-
 class OAuth1Client(_DropIn, httpx.Client):
     """A drop-in for Authlib's ``authlib.integrations.httpx_client.OAuth1Client``: the same
     constructor (``**kwargs`` go to :class:`httpx.Client`, but ``realm``), methods and return
     values, signed by oauth1core. docs/migrating.md lists what differs on purpose."""
 
-    def __init__(self, client_id: str, client_secret: Optional[str] = None, token: Optional[str] = None,
-                 token_secret: Optional[str] = None, redirect_uri: Optional[str] = None, rsa_key: Optional[str] = None,
-                 verifier: Optional[str] = None, signature_method: str = "HMAC-SHA1", signature_type: str = "HEADER",
-                 force_include_body: bool = False, **kwargs: Any) -> None:
-        realm, client_kwargs = _split_kwargs(kwargs)
-        auth = self._setup(client_id, client_secret, token, token_secret, redirect_uri, rsa_key, verifier,
-                           signature_method, signature_type, force_include_body, realm)
-        httpx.Client.__init__(self, auth=auth, **client_kwargs)
+    _http_class = httpx.Client
 
     def fetch_request_token(self, url: str, **kwargs: Any) -> Dict[str, str]:
         """Section 2.1: temporary credentials; returns every field of the answer."""
@@ -266,14 +258,7 @@ class AsyncOAuth1Client(_DropIn, httpx.AsyncClient):
     """A drop-in for Authlib's ``AsyncOAuth1Client``: as :class:`OAuth1Client`, with
     ``fetch_request_token`` and ``fetch_access_token`` coroutines."""
 
-    def __init__(self, client_id: str, client_secret: Optional[str] = None, token: Optional[str] = None,
-                 token_secret: Optional[str] = None, redirect_uri: Optional[str] = None, rsa_key: Optional[str] = None,
-                 verifier: Optional[str] = None, signature_method: str = "HMAC-SHA1", signature_type: str = "HEADER",
-                 force_include_body: bool = False, **kwargs: Any) -> None:
-        realm, client_kwargs = _split_kwargs(kwargs)
-        auth = self._setup(client_id, client_secret, token, token_secret, redirect_uri, rsa_key, verifier,
-                           signature_method, signature_type, force_include_body, realm)
-        httpx.AsyncClient.__init__(self, auth=auth, **client_kwargs)
+    _http_class = httpx.AsyncClient
 
     async def fetch_request_token(self, url: str, **kwargs: Any) -> Dict[str, str]:
         """Section 2.1: temporary credentials; returns every field of the answer."""

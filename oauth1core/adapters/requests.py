@@ -50,7 +50,7 @@ from ._redirect import (
 )
 from ._session import SessionCredentials, TokenMissing, TokenRequestDenied, VerifierMissing, add_params, placement_of
 
-__all__ = ["OAuth1Auth", "OAuth1Session", "TokenRequestDenied", "TokenMissing", "VerifierMissing"]
+__all__ = ["OAuth1Auth", "OAuth1", "OAuth1Session", "TokenRequestDenied", "TokenMissing", "VerifierMissing"]
 
 _INFO = "_oauth1core_signed"
 _BODY_HEADERS = ("content-type", "content-length", "transfer-encoding")
@@ -219,6 +219,35 @@ class OAuth1Auth(AuthOptions, AuthBase):
 # -- the drop-in for requests-oauthlib's OAuth1Session -------------------------------------------
 
 
+class OAuth1(OAuth1Auth):
+    """A drop-in for ``requests_oauthlib.OAuth1`` (an auth object): the same constructor;
+    ``force_include_body`` adds the body hash of non-form bodies (see :class:`OAuth1Session`)."""
+
+    def __init__(self, client_key: str, client_secret: Optional[str] = None, resource_owner_key: Optional[str] = None,
+                 resource_owner_secret: Optional[str] = None, callback_uri: Optional[str] = None,
+                 signature_method: str = "HMAC-SHA1", signature_type: str = "AUTH_HEADER",
+                 rsa_key: Optional[str] = None, verifier: Optional[str] = None, decoding: Optional[str] = "utf-8",
+                 client_class: Any = None, force_include_body: bool = False, **kwargs: Any) -> None:
+        self.credentials = _drop_in_credentials(
+            client_key, client_secret, resource_owner_key, resource_owner_secret, callback_uri, signature_method,
+            signature_type, rsa_key, verifier, client_class, force_include_body, kwargs)
+        super().__init__(self.credentials.client())
+
+
+def _drop_in_credentials(client_key: str, client_secret: Optional[str], token: Optional[str],
+                         token_secret: Optional[str], callback: Optional[str], signature_method: str,
+                         signature_type: str, rsa_key: Optional[str], verifier: Optional[str], client_class: Any,
+                         force_include_body: bool, kwargs: Dict[str, Any]) -> SessionCredentials:
+    if client_class is not None:
+        raise TypeError("client_class (an oauthlib Client subclass) has no equivalent: oauth1core signs itself; "
+                        "pass a SignatureMethod object as signature_method to change how")
+    unknown = sorted(set(kwargs) - {"realm", "encoding", "decoding"})
+    if unknown:
+        raise TypeError(f"unsupported option(s): {', '.join(unknown)}")
+    return SessionCredentials(client_key, client_secret, token, token_secret, callback, signature_method,
+                              placement_of(signature_type), rsa_key, verifier, force_include_body, kwargs.get("realm"))
+
+
 class OAuth1Session(requests.Session):
     """A drop-in for ``requests_oauthlib.OAuth1Session``: the same constructor, methods, return
     values and exceptions (:class:`TokenRequestDenied`, :class:`TokenMissing`,
@@ -238,15 +267,9 @@ class OAuth1Session(requests.Session):
                  rsa_key: Optional[str] = None, verifier: Optional[str] = None, client_class: Any = None,
                  force_include_body: bool = False, **kwargs: Any) -> None:
         super().__init__()
-        if client_class is not None:
-            raise TypeError("client_class (an oauthlib Client subclass) has no equivalent: oauth1core signs itself; "
-                            "pass a SignatureMethod object as signature_method to change how")
-        unknown = sorted(set(kwargs) - {"realm", "encoding", "decoding"})
-        if unknown:
-            raise TypeError(f"unsupported OAuth1Session option(s): {', '.join(unknown)}")
-        self._credentials = SessionCredentials(
+        self._credentials = _drop_in_credentials(
             client_key, client_secret, resource_owner_key, resource_owner_secret, callback_uri, signature_method,
-            placement_of(signature_type), rsa_key, verifier, force_include_body, kwargs.get("realm"))
+            signature_type, rsa_key, verifier, client_class, force_include_body, kwargs)
         self.auth = OAuth1Auth(self._credentials.client())
 
     def _refresh(self, realm: Optional[str] = None) -> None:
