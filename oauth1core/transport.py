@@ -42,7 +42,8 @@ class NetworkError(OAuthError):
 
     def __init__(self, origin: str, cause: BaseException) -> None:
         reason = getattr(cause, "reason", None) or getattr(cause, "strerror", None) or cause
-        super().__init__(f"cannot reach {origin}: {reason or type(cause).__name__}")
+        self.reason = str(reason or type(cause).__name__)
+        super().__init__(f"cannot reach {origin}: {self.reason}")
         self.origin = origin
         self.cause = cause
 
