@@ -46,6 +46,8 @@ def _fails(argv: List[str], message: str, capsys: pytest.CaptureFixture[str]) ->
     (["authorize", "--client-key", "k", "--request-token-url", "ftp://sp.example/rt", "--access-token-url",
       "http://sp.example/at"], "--request-token-url must be an absolute http(s) URL"),
     (["authorize", "--client-key", "k", "--provider", "x", "--callback", "/callback"], "'oob' or an absolute URI"),
+    (["serve", "--port", "70000", "--consumer", "a:b"], "--port must be 1-65535"),
+    (["serve", "--consumer", "a:b", "--consumer", "a:c"], "the same client key is given twice"),
 ])
 def test_local_mistakes_are_one_line(argv: List[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
     _fails(argv, message, capsys)
