@@ -48,8 +48,15 @@ PEER_CLIENTS: Dict[str, Tuple[str, ...]] = {
     "Authlib requests OAuth1Session": ("HMAC-SHA1", "RSA-SHA1", "PLAINTEXT"),
     "Authlib httpx OAuth1Client": ("HMAC-SHA1", "RSA-SHA1", "PLAINTEXT"),
 }
+#: What a stock peer refuses that we send on purpose (the tests at the end of this module).
+PEERS_REFUSE = (
+    ("oauth1core `Client.sign(nonce=\"wIjqoS\")` (a fixed nonce, RFC 5849's example)", "stock oauthlib provider",
+     "HMAC-SHA1", "its default nonce check wants 20-30 letters and digits (the default nonce passes)"),
+    ("oauth1core `Client(signature_method=\"HMAC-SHA256\")`", "stock Authlib provider", "HMAC-SHA256",
+     "Authlib implements HMAC-SHA1, RSA-SHA1 and PLAINTEXT only"),
+)
 #: What ``serve`` refuses on purpose, with the reason shown in the table.
-SERVE_REFUSES = {"PLAINTEXT": "refused on purpose: PLAINTEXT over plain HTTP (RFC 5849 section 3.4.4)"}
+SERVE_REFUSES = {"PLAINTEXT": "PLAINTEXT only over TLS (RFC 5849 section 3.4.4), these run plain HTTP"}
 
 
 def _rsa_pems() -> Tuple[str, str]:
@@ -77,18 +84,20 @@ def _credentials(method: str) -> Dict[str, Any]:
 
 
 def matrix_markdown() -> str:
-    """The README's table, from the parameters of this module."""
-    lines = ["| client | server | signature methods | result |", "|---|---|---|---|"]
+    """The README's table (each cell: the signature methods with which the three legs and a
+    protected resource succeed), and what is refused on purpose, from this module's parameters."""
+    providers = list(PROVIDERS)
+    lines = ["| client | " + " | ".join(f"stock {name} provider" for name in providers) + " | oauth1core `serve` |",
+             "|---" * (len(providers) + 2) + "|"]
     for client in OUR_CLIENTS:
-        for provider, methods in PROVIDERS.items():
-            lines.append(f"| oauth1core {client} | stock {provider} provider | {', '.join(methods)} | "
-                         "three legs + a protected resource |")
+        lines.append(f"| oauth1core {client} | " + " | ".join(", ".join(PROVIDERS[name]) for name in providers) + " | - |")
     for client, methods in PEER_CLIENTS.items():
-        accepted = [m for m in methods if m not in SERVE_REFUSES]
-        lines.append(f"| {client} | oauth1core `serve` | {', '.join(accepted)} | three legs + a protected resource |")
-        for method in methods:
-            if method in SERVE_REFUSES:
-                lines.append(f"| {client} | oauth1core `serve` | {method} | {SERVE_REFUSES[method]} |")
+        accepted = ", ".join(m for m in methods if m not in SERVE_REFUSES)
+        lines.append(f"| {client} | " + "- | " * len(providers) + f"{accepted} |")
+    lines.append("")
+    lines += [f"* refused on purpose: {method} from every peer client to `serve`: {reason}"
+              for method, reason in SERVE_REFUSES.items()]
+    lines += [f"* refused on purpose: {client} by the {server}: {result}" for client, server, _, result in PEERS_REFUSE]
     return "\n".join(lines)
 
 
@@ -357,6 +366,34 @@ def test_peer_client_against_serve(serve: str, client: str, method: str) -> None
         return
     assert status == 200, body
     assert json.loads(body) == {"user": "alice", "consumer_key": _credentials(method)["key"]}
+
+
+
+# -- what a stock peer refuses, that we send on purpose -------------------------------------------
+
+
+def test_stock_oauthlib_refuses_a_fixed_short_nonce(providers: Dict[str, str]) -> None:
+    """``Client.sign(nonce=...)`` and ``sign --nonce`` send the caller's nonce unchanged, so that a
+    signature can be reproduced (RFC 5849's own example uses ``wIjqoS``, 6 characters). Stock
+    oauthlib refuses any nonce outside 20-30 letters and digits: the request fails by design."""
+    from oauth1core.transport import UrllibTransport
+
+    client = _our_client("HMAC-SHA1").replace(callback="oob")
+    transport = UrllibTransport(proxies={})
+    url = providers["oauthlib"] + "/request_token"
+    status, _, body = transport.send(client.sign("POST", url, nonce="wIjqoS"))
+    assert (status, body) == (400, b"error=invalid_request&error_description=Invalid+nonce+format.")
+    assert transport.send(client.sign("POST", url))[0] == 200  # the default nonce passes
+
+
+def test_stock_authlib_refuses_the_sha2_methods(providers: Dict[str, str]) -> None:
+    """Authlib's servers implement HMAC-SHA1, RSA-SHA1 and PLAINTEXT only: a client configured
+    for HMAC-SHA256 (as NetSuite requires) is refused by name, never signed down to SHA-1."""
+    from oauth1core.transport import UrllibTransport
+
+    client = _our_client("HMAC-SHA256").replace(callback="oob")
+    status, _, body = UrllibTransport(proxies={}).send(client.sign("POST", providers["Authlib"] + "/request_token"))
+    assert status == 400 and b"unsupported_signature_method" in body
 
 
 if __name__ == "__main__":
