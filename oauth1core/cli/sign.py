@@ -142,7 +142,7 @@ def secret_warnings(client: Client) -> Iterator[str]:
         return
     if not client.client_secret:
         yield (f"client-secret-empty: signing {client.method.name} with an empty client secret "
-               "(--client-secret, --client-secret-file or OAUTH_CLIENT_SECRET); the provider will refuse it")
+               "(--client-secret, --client-secret-file or OAUTH_CLIENT_SECRET): most providers refuse it")
     if client.token is not None and not client.token_secret:
         yield ("token-secret-missing: --token without a token secret (--token-secret, --token-secret-file or "
                "OAUTH_TOKEN_SECRET): the key is 'client_secret&' and the provider will refuse the signature")
