@@ -256,6 +256,30 @@ def test_our_client_against_stock_provider(providers: Dict[str, str], client: st
     _runner(client)(providers[provider], method)
 
 
+@pytest.mark.parametrize("signature_type", ["QUERY", "BODY", "auth_header"])
+@pytest.mark.parametrize("provider", list(PROVIDERS))
+def test_drop_in_placements(providers: Dict[str, str], provider: str, signature_type: str) -> None:
+    """The drop-ins' ``signature_type`` (any case, as requests-oauthlib accepts it) through the
+    three legs; with BODY, the GET of the protected resource goes in the query (section 3.5.2)."""
+    from peer_providers import _no_redirect_get
+
+    from oauth1core.adapters.httpx import OAuth1Client
+    from oauth1core.adapters.requests import OAuth1Session
+
+    base = providers[provider]
+    session = OAuth1Session(HMAC_KEY, client_secret=HMAC_SECRET, callback_uri=CALLBACK, signature_type=signature_type)
+    session.trust_env = False
+    with OAuth1Client(HMAC_KEY, HMAC_SECRET, redirect_uri=CALLBACK, signature_type=signature_type.replace(
+            "auth_header", "HEADER"), trust_env=False) as client:
+        for each, authorize in ((session, session.authorization_url), (client, client.create_authorization_url)):
+            each.fetch_request_token(base + "/request_token")
+            _, headers, _ = _no_redirect_get(authorize(base + "/authorize"))
+            each.parse_authorization_response(dict(headers)["location"])
+            each.fetch_access_token(base + "/access_token")
+            response = each.get(base + "/whoami", params={"size": "large"})
+            _whoami_ok(response.status_code, response.content, HMAC_KEY)
+
+
 # -- the peers' clients against serve ----------------------------------------------------------
 
 
