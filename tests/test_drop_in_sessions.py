@@ -196,3 +196,25 @@ def test_httpx_client_as_authlib(servers: Tuple[str, Hopper, str, Recorder]) -> 
             assert info.value.error == "missing_token"
             client.token = None
             assert client.token["oauth_token"] is None
+
+
+def test_httpx_client_redirects(servers: Tuple[str, Hopper, str, Recorder]) -> None:
+    """As Authlib's (httpx's default), a redirect is returned unless following is asked for; when
+    followed, Authlib's client sends the first signature again (the nonce reused: a replay to the
+    provider), ours signs the hop afresh within the origin and sends nothing of ours outside."""
+    from authlib.integrations.httpx_client import OAuth1Client as Theirs
+
+    from oauth1core.adapters.httpx import OAuth1Client as Ours
+
+    here, hopper, there, recorder = servers
+    for cls in (Ours, Theirs):
+        with cls(KEY, SECRET, token="t1", token_secret="s1", trust_env=False) as client:
+            assert client.get(here + "/hop", params={"to": here + "/landing"}).status_code == 302
+            assert client.get(here + "/hop", params={"to": here + "/landing"}, follow_redirects=True).status_code == 200
+            assert client.get(here + "/hop", params={"to": there + "/x"}, follow_redirects=True).text == "recorded"
+    nonces = [_oauth(headers).get("oauth_nonce") for _, _, headers, _ in hopper.requests]
+    # Each client: /hop (302 returned), /hop then /landing (followed), /hop to the other origin.
+    assert len(nonces) == 8 and None not in nonces[:4]
+    assert nonces[2] != nonces[1]  # ours: a fresh nonce for the same-origin hop
+    assert nonces[6] == nonces[5]  # Authlib's: the same nonce again
+    assert "Authorization" not in recorder.requests[0][2]

@@ -21,7 +21,7 @@ sent once more (``auth.client`` keeps the correction); never twice.
 
 from __future__ import annotations
 
-from typing import Any, AsyncGenerator, Dict, Generator, Optional
+from typing import Any, AsyncGenerator, Dict, Generator, Optional, Tuple
 
 import httpx
 
@@ -176,6 +176,22 @@ class _DropIn:
     def _refresh(self) -> None:
         self.auth.client = self._credentials.client().replace(clock_offset=self.auth.client.clock_offset)
 
+    def _per_call_auth(self, auth: Any, follow_redirects: Any) -> Tuple[Any, Any]:
+        """httpx would follow redirects with the first request's signature: with the session's
+        own auth, the auth follows them instead (re-signed within the origin, stripped outside),
+        when the call or the client asks to follow (httpx's default: not, as with Authlib)."""
+        if auth is not httpx.USE_CLIENT_DEFAULT or not isinstance(self.auth, OAuth1Auth):
+            return auth, follow_redirects
+        follow = getattr(self, "follow_redirects") if follow_redirects is httpx.USE_CLIENT_DEFAULT \
+            else follow_redirects
+        return OAuth1Auth(self.auth.client, follow_redirects=bool(follow), max_redirects=self.auth.max_redirects,
+                          correct_clock=self.auth.correct_clock), False
+
+    def _keep_clock(self, auth: Any) -> None:
+        if isinstance(auth, OAuth1Auth) and auth is not self.auth and auth.client.clock_offset != \
+                self.auth.client.clock_offset:
+            self.auth.client = self.auth.client.replace(clock_offset=auth.client.clock_offset)
+
     @property
     def redirect_uri(self) -> Optional[str]:
         return self._redirect_uri
@@ -244,6 +260,14 @@ class OAuth1Client(_DropIn, httpx.Client):
 
     _http_class = httpx.Client
 
+    def send(self, request: httpx.Request, *, stream: bool = False, auth: Any = httpx.USE_CLIENT_DEFAULT,
+             follow_redirects: Any = httpx.USE_CLIENT_DEFAULT) -> httpx.Response:
+        auth, follow_redirects = self._per_call_auth(auth, follow_redirects)
+        try:
+            return httpx.Client.send(self, request, stream=stream, auth=auth, follow_redirects=follow_redirects)
+        finally:
+            self._keep_clock(auth)
+
     def fetch_request_token(self, url: str, **kwargs: Any) -> Dict[str, str]:
         """Section 2.1: temporary credentials; returns every field of the answer."""
         return self._read_answer(self.post(url, **kwargs), "request")
@@ -259,6 +283,15 @@ class AsyncOAuth1Client(_DropIn, httpx.AsyncClient):
     ``fetch_request_token`` and ``fetch_access_token`` coroutines."""
 
     _http_class = httpx.AsyncClient
+
+    async def send(self, request: httpx.Request, *, stream: bool = False, auth: Any = httpx.USE_CLIENT_DEFAULT,
+                   follow_redirects: Any = httpx.USE_CLIENT_DEFAULT) -> httpx.Response:
+        auth, follow_redirects = self._per_call_auth(auth, follow_redirects)
+        try:
+            return await httpx.AsyncClient.send(self, request, stream=stream, auth=auth,
+                                                follow_redirects=follow_redirects)
+        finally:
+            self._keep_clock(auth)
 
     async def fetch_request_token(self, url: str, **kwargs: Any) -> Dict[str, str]:
         """Section 2.1: temporary credentials; returns every field of the answer."""
