@@ -140,7 +140,8 @@ def test_request_with_a_hand_written_file(tokens: Dict[str, str], tmp_path: Path
 
 
 def test_request_with_options_and_environment(tokens: Dict[str, str], capsys: pytest.CaptureFixture[str],
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+                                              monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))  # no default credentials file
     argv = ["request", "GET", tokens["url"], "--no-proxy", "--client-key", KEY, "--token", tokens["oauth_token"]]
     monkeypatch.setenv("OAUTH_CLIENT_SECRET", SECRET)
     monkeypatch.setenv("OAUTH_TOKEN_SECRET", tokens["oauth_token_secret"])
@@ -148,3 +149,10 @@ def test_request_with_options_and_environment(tokens: Dict[str, str], capsys: py
     monkeypatch.setenv("OAUTH_CLIENT_KEY", KEY)
     monkeypatch.setenv("OAUTH_TOKEN", tokens["oauth_token"])
     assert _whoami(["request", "GET", tokens["url"], "--no-proxy"], capsys)["consumer_key"] == KEY
+    # A default file, when there is one, wins over a client key from the environment alone.
+    default = tmp_path / "oauth1core" / "credentials.json"
+    default.parent.mkdir()
+    default.write_text(json.dumps({"client_key": KEY, "client_secret": SECRET, "token": tokens["oauth_token"],
+                                   "token_secret": "wrong"}))
+    assert main(["request", "GET", tokens["url"], "--no-proxy"]) == 1
+    assert "signature_invalid" in capsys.readouterr().out

@@ -367,14 +367,17 @@ def build_request_parser() -> argparse.ArgumentParser:
 
 def _request_document(args: argparse.Namespace) -> Dict[str, Any]:
     """The credentials for ``request``: the file (--credentials, --provider, or the default
-    one), with any credential given as an option taking precedence; with no file named and a
-    client key in the options or the environment (OAUTH_CLIENT_KEY, OAUTH_TOKEN...), no file at all."""
+    one), with any credential given as an option taking precedence. No file is read when none
+    is named and the client key is an option, or comes from the environment (OAUTH_CLIENT_KEY,
+    OAUTH_TOKEN...) and the default file does not exist."""
     options = {name: getattr(args, name) for name in ("client_key", "token", "client_secret", "token_secret")}
     for name in ("client_secret", "token_secret"):
         if options[name] is None and getattr(args, name + "_file", None):
             options[name] = read_secret(args, name)
-    if args.credentials or args.provider or not client_key(args):
-        document = load_credentials(args.credentials or default_credentials_path(args.provider))
+    path = args.credentials or default_credentials_path(args.provider)
+    from_environment = client_key(args) is not None and not os.path.exists(path)
+    if args.credentials or args.provider or not (args.client_key or from_environment):
+        document = load_credentials(path)
         document.update({name: value for name, value in options.items() if value is not None})
     else:
         document = {"client_key": client_key(args), "token": client_key(args, "token"),
