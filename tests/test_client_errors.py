@@ -91,3 +91,15 @@ def test_unknown_signature_method_names_the_value_and_the_supported_ones(given: 
     assert repr(given[:40]) in message and ", ".join(STANDARD_METHODS) in message
     assert (f"case-sensitive: {meant!r}?" in message) is (meant is not None)
     assert len(message) < 250
+
+
+@pytest.mark.parametrize("library", ["requests", "httpx", "aiohttp"])
+def test_an_adapter_without_its_library_names_the_extra(library: str) -> None:
+    import subprocess
+    import sys
+
+    code = f"import sys; sys.modules[{library!r}] = None\nimport oauth1core.adapters.{library}"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"ModuleNotFoundError: oauth1core.adapters.{library} needs {library}: pip install 'oauth1core[{library}]'")

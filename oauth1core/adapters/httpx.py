@@ -23,7 +23,11 @@ from __future__ import annotations
 
 from typing import Any, AsyncGenerator, Dict, Generator, Optional, Tuple
 
-import httpx
+try:
+    import httpx
+except ModuleNotFoundError as missing:  # one line that says what to install
+    raise ModuleNotFoundError(f"oauth1core.adapters.httpx needs httpx: pip install 'oauth1core[httpx]'",
+                              name=missing.name) from None
 
 from ..flow import FlowError, clock_correction
 from ._redirect import AuthOptions, Origin, Unsigned, origin_of, signer_for, strip_oauth_query

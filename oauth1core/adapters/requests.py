@@ -26,7 +26,11 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, NamedTuple, Optional
 
-import requests
+try:
+    import requests
+except ModuleNotFoundError as missing:  # one line that says what to install
+    raise ModuleNotFoundError(f"oauth1core.adapters.requests needs requests: pip install 'oauth1core[requests]'",
+                              name=missing.name) from None
 from requests.auth import AuthBase
 from requests.cookies import RequestsCookieJar, extract_cookies_to_jar
 from requests.models import PreparedRequest, Response
