@@ -134,14 +134,13 @@ class SessionCredentials:
                   "oauth_verifier": self.verifier}
         return values if with_empty else {name: value for name, value in values.items() if value}
 
-    def set_token(self, token: Optional[Mapping[str, Any]], response: Any = None) -> None:
+    def set_token(self, token: Optional[Mapping[str, Any]]) -> None:
         """requests-oauthlib's and Authlib's token setter; ``None`` clears (Authlib)."""
         if token is None:
             self.token = self.token_secret = self.verifier = None
             return
         if "oauth_token" not in token:
-            raise TokenMissing(f"the answer does not contain oauth_token (fields: {sorted(token)})",
-                               dict(token) if response is None else response)
+            raise TokenMissing(f"the answer does not contain oauth_token (fields: {sorted(token)})", dict(token))
         self.token = str(token["oauth_token"])
         if "oauth_token_secret" in token:
             self.token_secret = str(token["oauth_token_secret"])
@@ -173,5 +172,5 @@ class SessionCredentials:
             token = parse_token_answer(text)
         except ValueError as exc:
             raise ValueError(f"Unable to decode token from token response: {exc}") from None
-        self.set_token(token, response)
+        self.set_token(token)  # TokenMissing.response: the fields read, as requests-oauthlib
         return token
