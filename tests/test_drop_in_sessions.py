@@ -29,6 +29,8 @@ class Hopper(Recorder):
         if environ["PATH_INFO"] == "/deny":
             return _respond(start_response, 401, [("Content-Type", "application/x-www-form-urlencoded")],
                             b"oauth_problem=signature_invalid")
+        if environ["PATH_INFO"] == "/notoken":
+            return _respond(start_response, 200, [("Content-Type", "text/plain")], b"foo=bar")
         if environ["PATH_INFO"] == "/token":
             return _respond(start_response, 200, [("Content-Type", "text/plain")],
                             b"oauth_token=tokenValue&oauth_token_secret=tokenSecret&user_id=42")
@@ -89,6 +91,9 @@ def test_errors_as_requests_oauthlib(servers: Tuple[str, Hopper, str, Recorder])
             session.fetch_access_token(here + "/token")
         with pytest.raises(missing):
             session.token = {"oauth_token_secret": "x"}
+        with pytest.raises(missing) as missed:
+            session.fetch_request_token(here + "/notoken")
+        assert missed.value.response == {"foo": "bar"}
         with pytest.raises(denied) as info:
             session.fetch_request_token(here + "/deny")
         assert info.value.status_code == 401 and info.value.response.text == "oauth_problem=signature_invalid"
