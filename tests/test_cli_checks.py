@@ -108,18 +108,24 @@ def test_sign_verbose_shows_every_step_with_secrets_masked(capsys: pytest.Captur
 
 @pytest.fixture(scope="module")
 def tokens() -> Iterator[Dict[str, str]]:
+    """Token credentials from ``serve``, through the standard-library flow (this module also runs
+    under PyPy, with no third-party package)."""
     from peer_providers import _no_redirect_get
 
-    from oauth1core.adapters.requests import OAuth1Session
+    from oauth1core import Client
+    from oauth1core.flow import Endpoints, ThreeLeggedFlow
+    from oauth1core.transport import UrllibTransport, obtain_temporary_credentials, obtain_token_credentials
 
     with ServeProcess("--consumer", f"{KEY}:{SECRET}", "--auto-approve", "alice") as server:
-        session = OAuth1Session(KEY, client_secret=SECRET, callback_uri="http://127.0.0.1:9/cb")
-        session.trust_env = False
-        session.fetch_request_token(server.url + "/oauth/request_token")
-        _, headers, _ = _no_redirect_get(session.authorization_url(server.url + "/oauth/authorize"))
-        session.parse_authorization_response(dict(headers)["location"])
-        token = session.fetch_access_token(server.url + "/oauth/access_token")
-        yield {"url": server.url + "/api/whoami", **token}
+        base = server.url + "/oauth/"
+        flow = ThreeLeggedFlow(Client(KEY, SECRET), Endpoints(base + "request_token", base + "authorize",
+                                                              base + "access_token"), callback="http://127.0.0.1:9/cb")
+        transport = UrllibTransport(proxies={})
+        state = obtain_temporary_credentials(flow, transport)
+        _, headers, _ = _no_redirect_get(flow.authorization_url(state))
+        credentials = obtain_token_credentials(flow, flow.parse_callback(state, dict(headers)["location"]), transport)
+        yield {"url": server.url + "/api/whoami", "oauth_token": credentials.token,
+               "oauth_token_secret": credentials.token_secret}
 
 
 def _whoami(argv: List[str], capsys: pytest.CaptureFixture[str]) -> Dict[str, str]:
