@@ -223,3 +223,19 @@ def test_httpx_client_redirects(servers: Tuple[str, Hopper, str, Recorder]) -> N
     assert nonces[2] != nonces[1]  # ours: a fresh nonce for the same-origin hop
     assert nonces[6] == nonces[5]  # Authlib's: the same nonce again
     assert "Authorization" not in recorder.requests[0][2]
+
+
+def test_httpx_client_query_placement_keeps_a_json_body(servers: Tuple[str, Hopper, str, Recorder]) -> None:
+    """Authlib's httpx auth, with the query placement, sends a non-form body as empty
+    (authlib/authlib#543); ours sends it as given."""
+    from authlib.integrations.httpx_client import OAuth1Client as Theirs
+
+    from oauth1core.adapters.httpx import OAuth1Client as Ours
+
+    here, hopper, _, _ = servers
+    for cls in (Ours, Theirs):
+        with cls(KEY, SECRET, token="t1", token_secret="s1", signature_type="QUERY", trust_env=False) as client:
+            client.put(here + "/r", content=b'{"a": 1}', headers={"Content-Type": "application/json"})
+    (_, ours_uri, _, ours_body), (_, theirs_uri, _, theirs_body) = hopper.requests
+    assert "oauth_signature=" in ours_uri and "oauth_signature=" in theirs_uri
+    assert (ours_body, theirs_body) == (b'{"a": 1}', b"")
