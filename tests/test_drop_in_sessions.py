@@ -239,3 +239,15 @@ def test_httpx_client_query_placement_keeps_a_json_body(servers: Tuple[str, Hopp
     (_, ours_uri, _, ours_body), (_, theirs_uri, _, theirs_body) = hopper.requests
     assert "oauth_signature=" in ours_uri and "oauth_signature=" in theirs_uri
     assert (ours_body, theirs_body) == (b'{"a": 1}', b"")
+
+
+def test_a_body_without_content_type_is_not_guessed_as_a_form(servers: Tuple[str, Hopper, str, Recorder]) -> None:
+    """requests-oauthlib takes a body that parses as ``a=b`` for a form, sets the form
+    Content-Type and signs its parameters; ours sends it as written and signs no body
+    parameter (section 3.4.1.3.1: only a form Content-Type makes a body parameters)."""
+    here, hopper, _, _ = servers
+    for session in _sessions(resource_owner_key="t1", resource_owner_secret="s1"):
+        session.post(here + "/r", data="title=Vacation")
+    (_, _, ours, _), (_, _, theirs, _) = hopper.requests
+    assert ours["Content-Type"] == "text/plain"  # none was sent: wsgiref reports its default
+    assert theirs["Content-Type"] == "application/x-www-form-urlencoded"
