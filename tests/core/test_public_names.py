@@ -57,11 +57,12 @@ PUBLIC = {
     "oauth1core.flow": {"Endpoints", "FlowState", "TokenCredentials", "ThreeLeggedFlow", "FlowError",
                         "ProviderError", "ResponseError", "CallbackError", "AuthorizationDenied", "clock_correction"},
     "oauth1core.transport": {"HTTPResponse", "Transport", "UrllibTransport", "obtain_temporary_credentials",
-                             "obtain_token_credentials"},
+                             "obtain_token_credentials", "NetworkError"},
     "oauth1core.presets": {"Preset", "get_preset", "preset_names"},
     "oauth1core.adapters.urllib": {"sign_request", "OAuth1Handler"},
-    "oauth1core.adapters.requests": {"OAuth1Auth"},
-    "oauth1core.adapters.httpx": {"OAuth1Auth"},
+    "oauth1core.adapters.requests": {"OAuth1Auth", "OAuth1", "OAuth1Session", "TokenMissing", "TokenRequestDenied",
+                                     "VerifierMissing"},  # the drop-ins: docs/migrating.md
+    "oauth1core.adapters.httpx": {"OAuth1Auth", "OAuth1Client", "AsyncOAuth1Client", "OAuthError"},
     "oauth1core.adapters.aiohttp": {"OAuth1Middleware"},
     # README: Why was my request rejected?; docs/audit.md. The package is the facade.
     "oauth1core.audit": {"Capture", "CaptureError", "parse_raw", "parse_har", "from_parts", "Observed", "observe",
