@@ -74,28 +74,29 @@ def call(app: Any, method: str, uri: str, headers: Optional[Dict[str, str]] = No
     return seen["status"], seen["headers"], out
 
 
-def send(app: Any, request: SignedRequest, **extra: Any) -> Answer:
-    return call(app, request.method, request.uri, request.headers, request.body or b"", **extra)
+def send(app: Any, request: SignedRequest, caller: Any = call, **extra: Any) -> Answer:
+    return caller(app, request.method, request.uri, request.headers, request.body or b"", **extra)
 
 
-def three_legs(app: Any, base: str = "http://api.test", **extra: Any) -> Client:
+def three_legs(app: Any, base: str = "http://api.test", caller: Any = call, **extra: Any) -> Client:
+    """The three legs through ``app`` (``caller`` drives it: WSGI here, ASGI in test_asgi)."""
     client = Client(KEY, SECRET, callback="https://client.example/cb")
-    status, _, body = send(app, client.sign("POST", base + "/oauth/request_token"), **extra)
+    status, _, body = send(app, client.sign("POST", base + "/oauth/request_token"), caller, **extra)
     assert status == 200, body
     temporary = dict(parse_qsl(body.decode()))
     assert temporary["oauth_callback_confirmed"] == "true"
     token = temporary["oauth_token"]
-    status, _, page = call(app, "GET", f"{base}/oauth/authorize?oauth_token={token}", **extra)
+    status, _, page = caller(app, "GET", f"{base}/oauth/authorize?oauth_token={token}", **extra)
     assert (status, page) == (200, b"log in for The WSGI App")
     form = f"oauth_token={token}&username=alice&password=pw&decision=approve"
-    status, headers, _ = call(app, "POST", base + "/oauth/authorize",
+    status, headers, _ = caller(app, "POST", base + "/oauth/authorize",
                               {"Content-Type": "application/x-www-form-urlencoded"}, form, **extra)
     assert status == 302
     location = dict(parse_qsl(urlsplit(headers["Location"]).query))
     assert headers["Location"].startswith("https://client.example/cb?") and location["oauth_token"] == token
     client = client.replace(callback=None, token=token, token_secret=temporary["oauth_token_secret"],
                             verifier=location["oauth_verifier"])
-    status, _, body = send(app, client.sign("POST", base + "/oauth/access_token"), **extra)
+    status, _, body = send(app, client.sign("POST", base + "/oauth/access_token"), caller, **extra)
     assert status == 200, body
     credentials = dict(parse_qsl(body.decode()))
     return client.replace(token=credentials["oauth_token"], token_secret=credentials["oauth_token_secret"], verifier=None)
