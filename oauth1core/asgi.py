@@ -23,13 +23,14 @@ from urllib.parse import quote
 
 from .errors import OAuthError
 from .gateway import (
-    ENDPOINT_PATHS,
     Consent,
-    Decision,
     Network,
     PublicOrigin,
     consent_for,
-    decision_response,
+    endpoint_routes,
+    hook_outcome,
+    method_refusal,
+    plain_response,
     endpoint_response,
     error_answer,
     path_matcher,
@@ -155,11 +156,6 @@ async def call_store(offload: bool, function: Callable[..., T], *args: Any, **kw
     return await loop.run_in_executor(None, functools.partial(function, *args, **kwargs))
 
 
-def _plain(status: int, text: str) -> Response:
-    return Response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store")],
-                    text.encode("utf-8") + b"\n")
-
-
 class OAuth1Middleware:
     """Verify HTTP requests for the paths in ``protect`` before ``app`` sees them (section 3.2).
 
@@ -188,7 +184,7 @@ class OAuth1Middleware:
         try:
             body = await receive_body(receive, self.max_body)
         except BodyTooLarge as exc:
-            await send_response(send, _plain(413, str(exc)))
+            await send_response(send, plain_response(413, str(exc)))
             return
         headers = headers_of(scope)
         try:
@@ -210,11 +206,7 @@ class ProviderEndpoints:
                  paths: Optional[Mapping[str, str]] = None, base_url: Optional[str] = None,
                  trusted_proxies: Iterable[Union[str, Network]] = (), proxy_headers: str = "x-forwarded",
                  offload: Optional[bool] = None) -> None:
-        chosen = dict(ENDPOINT_PATHS)
-        chosen.update(paths or {})
-        if set(chosen) != set(ENDPOINT_PATHS) or len(set(chosen.values())) != 3:
-            raise ValueError("paths: request_token, authorize and access_token, each its own path")
-        self.routes = {path: endpoint for endpoint, path in chosen.items()}
+        self.routes = endpoint_routes(paths)
         self.provider = provider
         self.authorize = authorize
         self.app = app
@@ -229,19 +221,17 @@ class ProviderEndpoints:
             elif scope["type"] == "lifespan":
                 await _lifespan(receive, send)
             else:
-                await send_response(send, _plain(404, "not found"))
+                await send_response(send, plain_response(404, "not found"))
             return
         method = scope["method"]
-        allowed = ("GET", "POST") if endpoint == "authorize" else ("POST",)
-        if method not in allowed:
-            response = _plain(405, "method not allowed")
-            response.headers.append(("Allow", ", ".join(allowed)))
-            await send_response(send, response)
+        refusal = method_refusal(endpoint, method)
+        if refusal is not None:
+            await send_response(send, refusal)
             return
         try:
             body = await receive_body(receive, self.provider.limits.max_form_body)
         except BodyTooLarge as exc:
-            await send_response(send, _plain(413, str(exc)))
+            await send_response(send, plain_response(413, str(exc)))
             return
         try:
             response = await self._answer(endpoint, method, scope, body)
@@ -261,11 +251,8 @@ class ProviderEndpoints:
         outcome = self.authorize(scope, consent, form)
         if inspect.isawaitable(outcome):
             outcome = await outcome
-        if isinstance(outcome, Decision):
-            return await call_store(self.offload, decision_response, self.provider, consent, outcome)
-        if not isinstance(outcome, Response):
-            raise TypeError("the authorize hook must return a Decision or a Response")
-        return outcome
+        response: Response = await call_store(self.offload, hook_outcome, self.provider, consent, outcome)
+        return response
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

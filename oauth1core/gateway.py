@@ -47,6 +47,10 @@ __all__ = [
     "consent_for",
     "decision_response",
     "ENDPOINT_PATHS",
+    "endpoint_routes",
+    "method_refusal",
+    "plain_response",
+    "hook_outcome",
     "PROXY_HEADERS",
 ]
 
@@ -288,6 +292,43 @@ def error_answer(provider: Provider, error: OAuthError, realm: Optional[str] = N
     challenge = f'OAuth realm="{quote_realm(realm)}", oauth_problem="{error.problem}"'
     headers = [(name, challenge if name == "WWW-Authenticate" else value) for name, value in response.headers]
     return Response(response.status, headers, response.body)
+
+
+def endpoint_routes(paths: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
+    """path -> endpoint, from :data:`ENDPOINT_PATHS` with ``paths`` changing some of them."""
+    chosen = dict(ENDPOINT_PATHS)
+    chosen.update(paths or {})
+    if set(chosen) != set(ENDPOINT_PATHS) or len(set(chosen.values())) != 3 or any(
+            not path.startswith("/") or "?" in path for path in chosen.values()):
+        raise ValueError("paths: request_token, authorize and access_token, each its own path starting with '/'")
+    return {path: endpoint for endpoint, path in chosen.items()}
+
+
+def plain_response(status: int, text: str) -> Response:
+    """A short ``text/plain`` answer that is not an OAuth refusal (404, 405, 413)."""
+    return Response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store")],
+                    text.encode("utf-8") + b"\n")
+
+
+def method_refusal(endpoint: str, method: str) -> Optional[Response]:
+    """405 with ``Allow`` when ``endpoint`` does not answer ``method`` (authorize: GET and POST;
+    the token endpoints: POST, as sections 2.1 and 2.3 recommend), else ``None``."""
+    allowed = ("GET", "POST") if endpoint == "authorize" else ("POST",)
+    if method in allowed:
+        return None
+    response = plain_response(405, "method not allowed")
+    response.headers.append(("Allow", ", ".join(allowed)))
+    return response
+
+
+def hook_outcome(provider: Provider, consent: Consent, outcome: object) -> Response:
+    """What the application's authorize hook returned: a :class:`Decision` to carry out, or its
+    own :class:`~oauth1core.server.Response` (a login or consent page)."""
+    if isinstance(outcome, Decision):
+        return decision_response(provider, consent, outcome)
+    if not isinstance(outcome, Response):
+        raise TypeError("the authorize hook must return a Decision or a Response")
+    return outcome
 
 
 def endpoint_response(provider: Provider, endpoint: str, method: str, uri: str,

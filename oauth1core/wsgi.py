@@ -26,14 +26,16 @@ from urllib.parse import quote
 
 from .errors import OAuthError
 from .gateway import (
-    ENDPOINT_PATHS,
     Consent,
     Decision,
     Network,
     OAuth1Request,
     PublicOrigin,
     consent_for,
-    decision_response,
+    endpoint_routes,
+    hook_outcome,
+    method_refusal,
+    plain_response,
     endpoint_response,
     error_answer,
     path_matcher,
@@ -134,11 +136,6 @@ def _send(start_response: StartResponse, response: Response) -> List[bytes]:
     return [response.body]
 
 
-def _plain(status: int, text: str) -> Response:
-    return Response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Cache-Control", "no-store")],
-                    text.encode("utf-8") + b"\n")
-
-
 class OAuth1Middleware:
     """Verify requests for the paths in ``protect`` before ``app`` sees them (section 3.2).
 
@@ -169,7 +166,7 @@ class OAuth1Middleware:
         try:
             body = read_body(environ, self.max_body)
         except _TooLarge as exc:
-            return _send(start_response, _plain(413, str(exc)))
+            return _send(start_response, plain_response(413, str(exc)))
         try:
             uri = request_uri(environ, self.origin)
             environ[REQUEST_KEY] = verify(self.provider, environ.get("REQUEST_METHOD", "GET"), uri,
@@ -200,11 +197,7 @@ class ProviderEndpoints:
     def __init__(self, provider: Provider, *, authorize: AuthorizeHook, app: Optional[WSGIApp] = None,
                  paths: Optional[Mapping[str, str]] = None, base_url: Optional[str] = None,
                  trusted_proxies: Iterable[Union[str, Network]] = (), proxy_headers: str = "x-forwarded") -> None:
-        chosen = dict(ENDPOINT_PATHS)
-        chosen.update(paths or {})
-        if set(chosen) != set(ENDPOINT_PATHS) or len(set(chosen.values())) != 3:
-            raise ValueError("paths: request_token, authorize and access_token, each its own path")
-        self.routes = {path: endpoint for endpoint, path in chosen.items()}
+        self.routes = endpoint_routes(paths)
         self.provider = provider
         self.authorize = authorize
         self.app = app
@@ -215,17 +208,15 @@ class ProviderEndpoints:
         if endpoint is None:
             if self.app is not None:
                 return self.app(environ, start_response)
-            return _send(start_response, _plain(404, "not found"))
+            return _send(start_response, plain_response(404, "not found"))
         method = environ.get("REQUEST_METHOD", "GET")
-        allowed = ("GET", "POST") if endpoint == "authorize" else ("POST",)
-        if method not in allowed:
-            response = _plain(405, "method not allowed")
-            response.headers.append(("Allow", ", ".join(allowed)))
-            return _send(start_response, response)
+        refusal = method_refusal(endpoint, method)
+        if refusal is not None:
+            return _send(start_response, refusal)
         try:
             body = read_body(environ, self.provider.limits.max_form_body)
         except _TooLarge as exc:
-            return _send(start_response, _plain(413, str(exc)))
+            return _send(start_response, plain_response(413, str(exc)))
         try:
             return _send(start_response, self._answer(endpoint, method, environ, body))
         except OAuthError as error:
@@ -238,7 +229,4 @@ class ProviderEndpoints:
         query = parse_form(environ.get("QUERY_STRING", ""))
         form = read_form(environ.get("CONTENT_TYPE"), body) if method == "POST" else []
         consent = consent_for(self.provider, query, form)
-        outcome = self.authorize(environ, consent, form)
-        if isinstance(outcome, Decision):
-            return decision_response(self.provider, consent, outcome)
-        return outcome
+        return hook_outcome(self.provider, consent, self.authorize(environ, consent, form))

@@ -12,7 +12,7 @@ import threading
 from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import urlsplit
 
-from test_wsgi import KEY, SECRET, Answer, login, make_provider, problem, send, three_legs
+from test_wsgi import KEY, Answer, login, make_provider, problem, send, three_legs
 
 from oauth1core.asgi import REQUEST_KEY, OAuth1Middleware, ProviderEndpoints
 from oauth1core.gateway import Consent
