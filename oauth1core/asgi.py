@@ -160,7 +160,8 @@ class OAuth1Middleware:
     """Verify HTTP requests for the paths in ``protect`` before ``app`` sees them (section 3.2).
 
     The keywords are those of :class:`oauth1core.wsgi.OAuth1Middleware`, plus ``offload`` (see
-    the module's docstring). Other scope types (``websocket``, ``lifespan``) pass through.
+    the module's docstring). A WebSocket to a protected path is closed (1008) before it is
+    accepted; ``lifespan`` and unprotected paths pass through.
     """
 
     def __init__(self, app: ASGIApp, provider: Provider, *,
@@ -178,8 +179,12 @@ class OAuth1Middleware:
         self.offload = offloads(provider, offload)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self.protects(scope.get("path", "/")):
+        if scope["type"] not in ("http", "websocket") or not self.protects(scope.get("path", "/")):
             await self.app(scope, receive, send)
+            return
+        if scope["type"] == "websocket":  # no signed handshake here: a protected path is closed
+            await receive()
+            await send({"type": "websocket.close", "code": 1008})
             return
         try:
             body = await receive_body(receive, self.max_body)

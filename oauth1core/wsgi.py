@@ -59,8 +59,12 @@ REQUEST_KEY = "oauth1core.request"
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 
-class _TooLarge(Exception):
-    pass
+class BadBody(Exception):
+    """A body that cannot be read: ``status`` 413 (over the limit) or 400 (a bad Content-Length)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def _raw_path(environ: Environ) -> str:
@@ -105,7 +109,7 @@ def oauth_headers(environ: Environ) -> Dict[str, str]:
 
 
 def read_body(environ: Environ, limit: int) -> bytes:
-    """The request body (at most ``limit`` octets, else :class:`_TooLarge`); the environ is
+    """The request body (at most ``limit`` octets, else :class:`BadBody`); the environ is
     left with a fresh ``wsgi.input`` holding the same octets, for the application."""
     stream = environ.get("wsgi.input")
     length_text = environ.get("CONTENT_LENGTH") or ""
@@ -114,14 +118,14 @@ def read_body(environ: Environ, limit: int) -> bytes:
         body = b""
     elif length_text and not chunked:
         if not length_text.isdigit():
-            raise _TooLarge("invalid Content-Length")
+            raise BadBody(400, "invalid Content-Length")
         if int(length_text) > limit:
-            raise _TooLarge("the body is too large")
+            raise BadBody(413, "the body is too large")
         body = stream.read(int(length_text))
     else:
         body = stream.read(limit + 1)
         if len(body) > limit:
-            raise _TooLarge("the body is too large")
+            raise BadBody(413, "the body is too large")
     environ["wsgi.input"] = io.BytesIO(body)
     environ["CONTENT_LENGTH"] = str(len(body))
     environ.pop("HTTP_TRANSFER_ENCODING", None)
@@ -165,8 +169,8 @@ class OAuth1Middleware:
             return self.app(environ, start_response)
         try:
             body = read_body(environ, self.max_body)
-        except _TooLarge as exc:
-            return _send(start_response, plain_response(413, str(exc)))
+        except BadBody as exc:
+            return _send(start_response, plain_response(exc.status, str(exc)))
         try:
             uri = request_uri(environ, self.origin)
             environ[REQUEST_KEY] = verify(self.provider, environ.get("REQUEST_METHOD", "GET"), uri,
@@ -215,8 +219,8 @@ class ProviderEndpoints:
             return _send(start_response, refusal)
         try:
             body = read_body(environ, self.provider.limits.max_form_body)
-        except _TooLarge as exc:
-            return _send(start_response, plain_response(413, str(exc)))
+        except BadBody as exc:
+            return _send(start_response, plain_response(exc.status, str(exc)))
         try:
             return _send(start_response, self._answer(endpoint, method, environ, body))
         except OAuthError as error:

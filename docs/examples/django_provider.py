@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from typing import Union
 
 import django
 from django.conf import settings as django_settings
@@ -62,7 +63,7 @@ def login_page(request: HttpRequest, consent: Consent, status: int = 200, messag
     return response
 
 
-def authorize(request: HttpRequest, consent: Consent) -> object:
+def authorize(request: HttpRequest, consent: Consent) -> Union[Decision, HttpResponseBase]:
     """The project's own login: a page for GET, the decision for a POST with the right password."""
     if request.method == "GET":
         return login_page(request, consent)
@@ -74,7 +75,7 @@ def authorize(request: HttpRequest, consent: Consent) -> object:
     return Decision(username, request.POST["decision"] == "approve")
 
 
-oauth = DjangoProvider(settings.provider, authorize=authorize, base_url=settings.base_url,  # type: ignore[arg-type]
+oauth = DjangoProvider(settings.provider, authorize=authorize, base_url=settings.base_url,
                        trusted_proxies=settings.trusted_proxies)
 
 

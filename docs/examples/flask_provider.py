@@ -13,7 +13,10 @@ Other settings: OAUTH1CORE_CALLBACKS, OAUTH1CORE_BASE_URL, OAUTH1CORE_TRUSTED_PR
 
 from __future__ import annotations
 
+from typing import Union
+
 from flask import Flask, jsonify, render_template_string, request
+from flask.typing import ResponseReturnValue
 
 from oauth1core.gateway import Consent, Decision
 from oauth1core.integrations import check_password, settings_from_env
@@ -37,7 +40,7 @@ LOGIN = """<!DOCTYPE html><title>Authorize access</title>
 NO_FRAMES = {"X-Frame-Options": "DENY", "Cache-Control": "no-store"}
 
 
-def authorize(consent: Consent) -> object:
+def authorize(consent: Consent) -> Union[Decision, ResponseReturnValue]:
     """The application's own login: a page for GET, the decision for a POST with the right password."""
     if request.method == "GET":
         return render_template_string(LOGIN, consent=consent, message=""), 200, NO_FRAMES
@@ -57,6 +60,6 @@ oauth.init_app(app)
 
 @app.get("/api/whoami")
 @oauth.protect
-def whoami() -> object:
+def whoami() -> ResponseReturnValue:
     caller = verified()
     return jsonify(user=caller.user, consumer_key=caller.consumer_key)
