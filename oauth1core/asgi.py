@@ -22,21 +22,8 @@ from typing import Any, Awaitable, Callable, Dict, Iterable, List, Mapping, Muta
 from urllib.parse import quote
 
 from .errors import OAuthError
-from .gateway import (
-    Consent,
-    Network,
-    PublicOrigin,
-    consent_for,
-    endpoint_routes,
-    hook_outcome,
-    method_refusal,
-    plain_response,
-    endpoint_response,
-    error_answer,
-    path_matcher,
-    read_form,
-    verify,
-)
+from . import gateway
+from .gateway import Consent, Network, PublicOrigin
 from .parameters import parse_form
 from .server import Provider, Response
 
@@ -171,7 +158,7 @@ class OAuth1Middleware:
                  require_token: bool = True, max_body: Optional[int] = None, offload: Optional[bool] = None) -> None:
         self.app = app
         self.provider = provider
-        self.protects = path_matcher(protect)
+        self.protects = gateway.path_matcher(protect)
         self.realm = realm
         self.origin = PublicOrigin.build(base_url, trusted_proxies, proxy_headers)
         self.require_token = require_token
@@ -189,15 +176,15 @@ class OAuth1Middleware:
         try:
             body = await receive_body(receive, self.max_body)
         except BodyTooLarge as exc:
-            await send_response(send, plain_response(413, str(exc)))
+            await send_response(send, gateway.plain_response(413, str(exc)))
             return
         headers = headers_of(scope)
         try:
             uri = scope_uri(scope, self.origin, headers)
-            scope[REQUEST_KEY] = await call_store(self.offload, verify, self.provider, scope["method"], uri,
+            scope[REQUEST_KEY] = await call_store(self.offload, gateway.verify, self.provider, scope["method"], uri,
                                                   oauth_headers(headers), body, require_token=self.require_token)
         except OAuthError as error:
-            await send_response(send, error_answer(self.provider, error, self.realm))
+            await send_response(send, gateway.error_answer(self.provider, error, self.realm))
             return
         await self.app(scope, replay_receive(body, receive), send)
 
@@ -211,7 +198,7 @@ class ProviderEndpoints:
                  paths: Optional[Mapping[str, str]] = None, base_url: Optional[str] = None,
                  trusted_proxies: Iterable[Union[str, Network]] = (), proxy_headers: str = "x-forwarded",
                  offload: Optional[bool] = None) -> None:
-        self.routes = endpoint_routes(paths)
+        self.routes = gateway.endpoint_routes(paths)
         self.provider = provider
         self.authorize = authorize
         self.app = app
@@ -226,37 +213,37 @@ class ProviderEndpoints:
             elif scope["type"] == "lifespan":
                 await _lifespan(receive, send)
             else:
-                await send_response(send, plain_response(404, "not found"))
+                await send_response(send, gateway.plain_response(404, "not found"))
             return
         method = scope["method"]
-        refusal = method_refusal(endpoint, method)
+        refusal = gateway.method_refusal(endpoint, method)
         if refusal is not None:
             await send_response(send, refusal)
             return
         try:
             body = await receive_body(receive, self.provider.limits.max_form_body)
         except BodyTooLarge as exc:
-            await send_response(send, plain_response(413, str(exc)))
+            await send_response(send, gateway.plain_response(413, str(exc)))
             return
         try:
             response = await self._answer(endpoint, method, scope, body)
         except OAuthError as error:
-            response = error_answer(self.provider, error)
+            response = gateway.error_answer(self.provider, error)
         await send_response(send, response)
 
     async def _answer(self, endpoint: str, method: str, scope: Scope, body: bytes) -> Response:
         headers = headers_of(scope)
         if endpoint != "authorize":
             uri = scope_uri(scope, self.origin, headers)
-            return await call_store(self.offload, endpoint_response, self.provider, endpoint, method, uri,
+            return await call_store(self.offload, gateway.endpoint_response, self.provider, endpoint, method, uri,
                                     oauth_headers(headers), body)
         query = parse_form(scope.get("query_string", b"").decode("latin-1"))
-        form = read_form(headers.get("content-type"), body) if method == "POST" else []
-        consent = await call_store(self.offload, consent_for, self.provider, query, form)
+        form = gateway.read_form(headers.get("content-type"), body) if method == "POST" else []
+        consent = await call_store(self.offload, gateway.consent_for, self.provider, query, form)
         outcome = self.authorize(scope, consent, form)
         if inspect.isawaitable(outcome):
             outcome = await outcome
-        response: Response = await call_store(self.offload, hook_outcome, self.provider, consent, outcome)
+        response: Response = await call_store(self.offload, gateway.hook_outcome, self.provider, consent, outcome)
         return response
 
 

@@ -25,23 +25,8 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 from urllib.parse import quote
 
 from .errors import OAuthError
-from .gateway import (
-    Consent,
-    Decision,
-    Network,
-    OAuth1Request,
-    PublicOrigin,
-    consent_for,
-    endpoint_routes,
-    hook_outcome,
-    method_refusal,
-    plain_response,
-    endpoint_response,
-    error_answer,
-    path_matcher,
-    read_form,
-    verify,
-)
+from . import gateway
+from .gateway import Consent, Decision, Network, OAuth1Request, PublicOrigin
 from .parameters import parse_form
 from .server import Provider, Response
 
@@ -158,7 +143,7 @@ class OAuth1Middleware:
                  require_token: bool = True, max_body: Optional[int] = None) -> None:
         self.app = app
         self.provider = provider
-        self.protects = path_matcher(protect)
+        self.protects = gateway.path_matcher(protect)
         self.realm = realm
         self.origin = PublicOrigin.build(base_url, trusted_proxies, proxy_headers)
         self.require_token = require_token
@@ -170,13 +155,13 @@ class OAuth1Middleware:
         try:
             body = read_body(environ, self.max_body)
         except BadBody as exc:
-            return _send(start_response, plain_response(exc.status, str(exc)))
+            return _send(start_response, gateway.plain_response(exc.status, str(exc)))
         try:
             uri = request_uri(environ, self.origin)
-            environ[REQUEST_KEY] = verify(self.provider, environ.get("REQUEST_METHOD", "GET"), uri,
+            environ[REQUEST_KEY] = gateway.verify(self.provider, environ.get("REQUEST_METHOD", "GET"), uri,
                                           oauth_headers(environ), body, require_token=self.require_token)
         except OAuthError as error:
-            return _send(start_response, error_answer(self.provider, error, self.realm))
+            return _send(start_response, gateway.error_answer(self.provider, error, self.realm))
         return self.app(environ, start_response)
 
 
@@ -201,7 +186,7 @@ class ProviderEndpoints:
     def __init__(self, provider: Provider, *, authorize: AuthorizeHook, app: Optional[WSGIApp] = None,
                  paths: Optional[Mapping[str, str]] = None, base_url: Optional[str] = None,
                  trusted_proxies: Iterable[Union[str, Network]] = (), proxy_headers: str = "x-forwarded") -> None:
-        self.routes = endpoint_routes(paths)
+        self.routes = gateway.endpoint_routes(paths)
         self.provider = provider
         self.authorize = authorize
         self.app = app
@@ -212,25 +197,25 @@ class ProviderEndpoints:
         if endpoint is None:
             if self.app is not None:
                 return self.app(environ, start_response)
-            return _send(start_response, plain_response(404, "not found"))
+            return _send(start_response, gateway.plain_response(404, "not found"))
         method = environ.get("REQUEST_METHOD", "GET")
-        refusal = method_refusal(endpoint, method)
+        refusal = gateway.method_refusal(endpoint, method)
         if refusal is not None:
             return _send(start_response, refusal)
         try:
             body = read_body(environ, self.provider.limits.max_form_body)
         except BadBody as exc:
-            return _send(start_response, plain_response(exc.status, str(exc)))
+            return _send(start_response, gateway.plain_response(exc.status, str(exc)))
         try:
             return _send(start_response, self._answer(endpoint, method, environ, body))
         except OAuthError as error:
-            return _send(start_response, error_answer(self.provider, error))
+            return _send(start_response, gateway.error_answer(self.provider, error))
 
     def _answer(self, endpoint: str, method: str, environ: Environ, body: bytes) -> Response:
         if endpoint != "authorize":
             uri = request_uri(environ, self.origin)
-            return endpoint_response(self.provider, endpoint, method, uri, oauth_headers(environ), body)
+            return gateway.endpoint_response(self.provider, endpoint, method, uri, oauth_headers(environ), body)
         query = parse_form(environ.get("QUERY_STRING", ""))
-        form = read_form(environ.get("CONTENT_TYPE"), body) if method == "POST" else []
-        consent = consent_for(self.provider, query, form)
-        return hook_outcome(self.provider, consent, self.authorize(environ, consent, form))
+        form = gateway.read_form(environ.get("CONTENT_TYPE"), body) if method == "POST" else []
+        consent = gateway.consent_for(self.provider, query, form)
+        return gateway.hook_outcome(self.provider, consent, self.authorize(environ, consent, form))
