@@ -143,7 +143,7 @@ async def call_store(offload: bool, function: Callable[..., T], *args: Any, **kw
     return await loop.run_in_executor(None, functools.partial(function, *args, **kwargs))
 
 
-class OAuth1Middleware:
+class OAuth1Middleware(gateway.Guard[ASGIApp]):
     """Verify HTTP requests for the paths in ``protect`` before ``app`` sees them (section 3.2).
 
     The keywords are those of :class:`oauth1core.wsgi.OAuth1Middleware`, plus ``offload`` (see
@@ -151,18 +151,8 @@ class OAuth1Middleware:
     accepted; ``lifespan`` and unprotected paths pass through.
     """
 
-    def __init__(self, app: ASGIApp, provider: Provider, *,
-                 protect: Union[str, Iterable[str], Callable[[str], bool]] = ("/",),
-                 realm: Optional[str] = None, base_url: Optional[str] = None,
-                 trusted_proxies: Iterable[Union[str, Network]] = (), proxy_headers: str = "x-forwarded",
-                 require_token: bool = True, max_body: Optional[int] = None, offload: Optional[bool] = None) -> None:
-        self.app = app
-        self.provider = provider
-        self.protects = gateway.path_matcher(protect)
-        self.realm = realm
-        self.origin = PublicOrigin.build(base_url, trusted_proxies, proxy_headers)
-        self.require_token = require_token
-        self.max_body = provider.limits.max_form_body if max_body is None else max_body
+    def __init__(self, app: ASGIApp, provider: Provider, *, offload: Optional[bool] = None, **settings: Any) -> None:
+        super().__init__(app, provider, **settings)
         self.offload = offloads(provider, offload)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

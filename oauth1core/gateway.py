@@ -26,7 +26,7 @@ import dataclasses
 import html
 import ipaddress
 import re
-from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Callable, Dict, Generic, Iterable, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
 from urllib.parse import urlsplit
 
 from .errors import DuplicateParameter, OAuthError, ParameterAbsent, ParameterRejected
@@ -36,6 +36,7 @@ from .verify import VerifiedRequest
 
 __all__ = [
     "PublicOrigin",
+    "Guard",
     "OAuth1Request",
     "Consent",
     "Decision",
@@ -255,6 +256,29 @@ def path_matcher(protect: Union[str, Iterable[str], Callable[[str], bool]]) -> C
     exact = frozenset(item for item in items if not item.endswith("/"))
     prefixes = tuple(item for item in items if item.endswith("/"))
     return lambda path: path in exact or path.startswith(prefixes)
+
+
+App = TypeVar("App")
+
+
+class Guard(Generic[App]):
+    """The settings of a middleware that protects routes of ``app`` (WSGI or ASGI): ``protect``
+    (:func:`path_matcher`), ``realm`` (default: the provider's), the origin settings
+    (:class:`PublicOrigin`), ``require_token`` and ``max_body`` (default: the provider's form
+    limit)."""
+
+    def __init__(self, app: App, provider: Provider, *,
+                 protect: Union[str, Iterable[str], Callable[[str], bool]] = ("/",),
+                 realm: Optional[str] = None, base_url: Optional[str] = None,
+                 trusted_proxies: Iterable[Union[str, Network]] = (), proxy_headers: str = "x-forwarded",
+                 require_token: bool = True, max_body: Optional[int] = None) -> None:
+        self.app = app
+        self.provider = provider
+        self.protects = path_matcher(protect)
+        self.realm = realm
+        self.origin = PublicOrigin.build(base_url, trusted_proxies, proxy_headers)
+        self.require_token = require_token
+        self.max_body = provider.limits.max_form_body if max_body is None else max_body
 
 
 @dataclasses.dataclass(frozen=True)

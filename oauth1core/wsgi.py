@@ -125,7 +125,7 @@ def _send(start_response: StartResponse, response: Response) -> List[bytes]:
     return [response.body]
 
 
-class OAuth1Middleware:
+class OAuth1Middleware(gateway.Guard[WSGIApp]):
     """Verify requests for the paths in ``protect`` before ``app`` sees them (section 3.2).
 
     ``protect``: a path (``"/api/whoami"``), a subtree (``"/api/"``), several, or a predicate on
@@ -135,19 +135,6 @@ class OAuth1Middleware:
     requests signed with the client credentials alone. Bodies up to ``max_body`` octets
     (default: the provider's form limit) are read, verified and handed on; larger ones get 413.
     """
-
-    def __init__(self, app: WSGIApp, provider: Provider, *,
-                 protect: Union[str, Iterable[str], Callable[[str], bool]] = ("/",),
-                 realm: Optional[str] = None, base_url: Optional[str] = None,
-                 trusted_proxies: Iterable[Union[str, Network]] = (), proxy_headers: str = "x-forwarded",
-                 require_token: bool = True, max_body: Optional[int] = None) -> None:
-        self.app = app
-        self.provider = provider
-        self.protects = gateway.path_matcher(protect)
-        self.realm = realm
-        self.origin = PublicOrigin.build(base_url, trusted_proxies, proxy_headers)
-        self.require_token = require_token
-        self.max_body = provider.limits.max_form_body if max_body is None else max_body
 
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         if not self.protects(environ.get("PATH_INFO", "") or "/"):
