@@ -27,7 +27,7 @@ import html
 import ipaddress
 import re
 from typing import Callable, Dict, Generic, Iterable, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from .errors import DuplicateParameter, OAuthError, ParameterAbsent, ParameterRejected
 from .parameters import Param, parse_form, quote_realm
@@ -439,6 +439,16 @@ def html_page(status: int, title: str, content_html: str) -> Response:
     return Response(status, list(_PAGE_HEADERS), body.encode("utf-8"))
 
 
+_URI_SAFE = "".join(chr(code) for code in range(0x21, 0x7F))
+
+
+def ascii_uri(uri: str) -> str:
+    """``uri`` as it may go in a header: any character outside printable ASCII percent-encoded
+    as UTF-8 (RFC 3987 section 3.1, an IRI mapped to a URI), so that sending the redirect cannot
+    fail after the token was authorized."""
+    return uri if uri.isascii() and uri.isprintable() and " " not in uri else quote(uri, safe=_URI_SAFE)
+
+
 def decision_response(provider: Provider, consent: Consent, decision: Decision) -> Response:
     """Carry out the application's decision (2.2): approval redirects (302) to the callback with
     ``oauth_token`` and ``oauth_verifier``, or shows the verifier for ``oob``; denial says so."""
@@ -447,6 +457,6 @@ def decision_response(provider: Provider, consent: Consent, decision: Decision) 
         return html_page(200, "Access denied", "<p>You denied the application access.</p>")
     authorization: Authorization = provider.authorize(consent.token, decision.user)
     if authorization.redirect_uri is not None:
-        return Response(302, [("Location", authorization.redirect_uri), ("Cache-Control", "no-store")], b"")
+        return Response(302, [("Location", ascii_uri(authorization.redirect_uri)), ("Cache-Control", "no-store")], b"")
     return html_page(200, "Access approved", "<p>Give the application this verification code:</p>"
                      f'<p><code id="oauth_verifier">{html.escape(authorization.verifier)}</code></p>')

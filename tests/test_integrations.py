@@ -193,3 +193,20 @@ def test_a_missing_framework_gives_one_line_naming_the_extra() -> None:
         "this integration needs Django: pip install 'oauth1core[django]'",
         "this integration needs Starlette (or FastAPI): pip install 'oauth1core[fastapi]'",
     ]
+
+
+def test_the_documented_middleware_keywords_are_the_real_ones() -> None:
+    import inspect
+    import re
+
+    from oauth1core import asgi, wsgi
+
+    doc = (ROOT / "docs" / "provider.md").read_text(encoding="utf-8")
+    table = doc.split("| keyword | meaning |", 1)[1].split("\n\n", 1)[0]
+    documented = re.findall(r"^\| `(\w+)`", table, flags=re.MULTILINE)
+    wsgi_keywords = [name for name, parameter in inspect.signature(wsgi.OAuth1Middleware).parameters.items()
+                     if parameter.kind is inspect.Parameter.KEYWORD_ONLY]
+    asgi_keywords = [name for name, parameter in inspect.signature(asgi.OAuth1Middleware.__init__).parameters.items()
+                     if parameter.kind is inspect.Parameter.KEYWORD_ONLY]
+    assert documented == wsgi_keywords + asgi_keywords
+    assert asgi_keywords == ["offload"]

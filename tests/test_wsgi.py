@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from oauth1core.client import Client, SignedRequest
 from oauth1core.errors import ServiceUnavailable
-from oauth1core.gateway import Consent, Decision, PublicOrigin
+from oauth1core.gateway import Consent, Decision, PublicOrigin, ascii_uri
 from oauth1core.server import Consumer, Provider, Response
 from oauth1core.stores.memory import MemoryStore
 from oauth1core.wsgi import REQUEST_KEY, OAuth1Middleware, ProviderEndpoints, request_uri
@@ -305,3 +305,9 @@ def test_the_raw_path_is_the_same_in_origin_form_and_absolute_form(segments: Lis
     expected = "http://api.test" + target
     assert request_uri({**environ, "RAW_URI": target}, origin) == expected
     assert request_uri({**environ, "REQUEST_URI": "http://other.example:81" + target}, origin) == expected
+
+
+def test_an_approval_redirect_is_always_ascii() -> None:
+    assert ascii_uri("https://client.example/cb/\u2603?x=\u00e9\u0085&oauth_token=a%2Fb") == \
+        "https://client.example/cb/%E2%98%83?x=%C3%A9%C2%85&oauth_token=a%2Fb"
+    assert ascii_uri("http://127.0.0.1:9/cb?a=1") == "http://127.0.0.1:9/cb?a=1"
