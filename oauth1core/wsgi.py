@@ -99,14 +99,14 @@ def read_body(environ: Environ, limit: int) -> bytes:
     stream = environ.get("wsgi.input")
     length_text = environ.get("CONTENT_LENGTH") or ""
     chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
-    if stream is None or (not length_text and not chunked):
-        body = b""
-    elif length_text and not chunked:
+    if stream is None or (not length_text and not chunked) or length_text == "0":
+        return b""  # nothing to read: the environ stays as it is
+    if length_text and not chunked:
         if not length_text.isdigit():
             raise BadBody(400, "invalid Content-Length")
         if int(length_text) > limit:
             raise BadBody(413, "the body is too large")
-        body = stream.read(int(length_text))
+        body: bytes = stream.read(int(length_text))
     else:
         body = stream.read(limit + 1)
         if len(body) > limit:
