@@ -11,6 +11,7 @@ nonce is still recorded)."""
 
 from __future__ import annotations
 
+import http.client
 import os
 import re
 import shlex
@@ -25,7 +26,6 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 from urllib.parse import parse_qsl, quote
 
 import pytest
-import requests
 from redis_fixture import free_port, unique_prefix
 from requests_oauthlib import OAuth1Session
 from store_suite import http_call as raw_call
@@ -254,7 +254,7 @@ def test_a_worker_killed_mid_run_loses_nothing_acknowledged(fleet: Fleet) -> Non
                 request = whoami(fleet, client)
                 if send(fleet, request)[0] == 200:
                     accepted.append(request)
-            except (OSError, requests.RequestException) as exc:  # in flight on the killed worker
+            except (OSError, http.client.HTTPException) as exc:  # in flight on the killed worker
                 failures.append(exc)
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
