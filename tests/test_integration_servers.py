@@ -33,6 +33,8 @@ from store_suite import race
 
 from oauth1core.client import Client, SignedRequest
 
+pytestmark = [pytest.mark.slow, pytest.mark.peers]
+
 ROOT = Path(__file__).resolve().parent.parent
 KEY, SECRET, USER, PASSWORD = "fleet-app", "fleet-secret", "alice", "wonderland"
 REALM = 'OAuth realm="oauth1core"'

@@ -8,11 +8,12 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import flask
 import pytest
@@ -23,6 +24,7 @@ from starlette.routing import Route
 from test_asgi import acall
 from test_wsgi import KEY, SECRET, Answer, make_provider, problem, send, three_legs
 
+from oauth1core.client import Client
 from oauth1core.gateway import Consent, Decision
 from oauth1core.integrations import check_password, settings_from_env
 from oauth1core.integrations.flask import FlaskProvider, verified
@@ -30,6 +32,7 @@ from oauth1core.integrations.starlette import StarletteProvider
 from oauth1core.integrations.starlette import verified as starlette_verified
 
 ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.peers  # the frameworks (the test extra)
 
 
 def client_caller(client: Any) -> Any:
@@ -197,7 +200,6 @@ def test_a_missing_framework_gives_one_line_naming_the_extra() -> None:
 
 def test_the_documented_middleware_keywords_are_the_real_ones() -> None:
     import inspect
-    import re
 
     from oauth1core import asgi, wsgi
 
@@ -210,3 +212,40 @@ def test_the_documented_middleware_keywords_are_the_real_ones() -> None:
                      if parameter.kind is inspect.Parameter.KEYWORD_ONLY]
     assert documented == wsgi_keywords + asgi_keywords
     assert asgi_keywords == ["offload"]
+
+
+def test_the_django_example_in_process(example_env: None) -> None:
+    module = importlib.import_module("django_provider")
+    from django.test import Client as DjangoClient
+
+    django_client = DjangoClient()
+
+    def caller(app: Any, method: str, uri: str, headers: Optional[Dict[str, str]] = None, body: Any = b"",
+               **_: Any) -> Answer:
+        parts = urlsplit(uri)
+        extra = {"HTTP_" + name.upper().replace("-", "_"): value for name, value in (headers or {}).items()
+                 if name.lower() != "content-type"}
+        response = django_client.generic(method, parts.path + ("?" + parts.query if parts.query else ""),
+                                         data=body or b"", content_type=(headers or {}).get("Content-Type", ""),
+                                         HTTP_HOST=parts.netloc, **extra)
+        return response.status_code, {name.title(): value for name, value in response.items()}, response.content
+
+    client = Client(KEY, SECRET, callback="oob")
+    temporary = dict(parse_qsl(send(None, client.sign("POST", "http://testserver/oauth/request_token"), caller)[2].decode()))
+    token = temporary["oauth_token"]
+    status, headers, page = caller(None, "GET", f"http://testserver/oauth/authorize?oauth_token={token}")
+    assert status == 200 and b'name="password"' in page and headers["X-Frame-Options"] == "DENY"
+    form = f"oauth_token={token}&username=alice&password=pw&decision=approve"
+    status, _, page = caller(None, "POST", "http://testserver/oauth/authorize",
+                             {"Content-Type": "application/x-www-form-urlencoded"}, form)
+    verifier = re.search(rb'id="oauth_verifier">([^<]+)<', page)
+    assert status == 200 and verifier is not None, page
+    client = client.replace(callback=None, token=token, token_secret=temporary["oauth_token_secret"],
+                            verifier=verifier.group(1).decode())
+    credentials = dict(parse_qsl(send(None, client.sign("POST", "http://testserver/oauth/access_token"), caller)[2].decode()))
+    client = client.replace(token=credentials["oauth_token"], token_secret=credentials["oauth_token_secret"], verifier=None)
+    status, headers, body = send(None, client.sign("GET", "http://testserver/api/whoami"), caller)
+    assert (status, json.loads(body)) == (200, {"user": "alice", "consumer_key": KEY})
+    answer = send(None, client.replace(token_secret="x").sign("GET", "http://testserver/api/whoami"), caller)
+    assert answer[1]["Www-Authenticate"] == 'OAuth realm="oauth1core", oauth_problem="signature_invalid"'
+    assert module.application is not None and module.asgi_application is not None
