@@ -30,30 +30,13 @@ from typing import Callable, Dict, Generic, Iterable, List, Mapping, Optional, S
 from urllib.parse import quote, urlsplit
 
 from .errors import DuplicateParameter, OAuthError, ParameterAbsent, ParameterRejected
-from .parameters import Param, parse_form, quote_realm
+from .parameters import Param, is_form_content_type, parse_form, quote_realm
 from .server import Authorization, Provider, Response
 from .verify import VerifiedRequest
 
-__all__ = [
-    "PublicOrigin",
-    "Guard",
-    "OAuth1Request",
-    "Consent",
-    "Decision",
-    "path_matcher",
-    "parse_forwarded",
-    "verify",
-    "error_answer",
-    "endpoint_response",
-    "consent_for",
-    "decision_response",
-    "ENDPOINT_PATHS",
-    "endpoint_routes",
-    "method_refusal",
-    "plain_response",
-    "hook_outcome",
-    "PROXY_HEADERS",
-]
+# The names an application uses; the rest are the building blocks of oauth1core.wsgi, .asgi and
+# .integrations.
+__all__ = ["PublicOrigin", "OAuth1Request", "Consent", "Decision", "ENDPOINT_PATHS", "PROXY_HEADERS", "parse_forwarded"]
 
 Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 #: a header lookup by lower-case name: the value, or None when absent
@@ -401,7 +384,7 @@ def single(params: Sequence[Param], name: str) -> str:
 
 def read_form(content_type: Optional[str], body: bytes) -> List[Param]:
     """A form-encoded body as pairs (nothing for another content type); 400 for bad UTF-8."""
-    if content_type is None or content_type.split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
+    if not is_form_content_type(content_type):
         return []
     try:
         return parse_form(body.decode("utf-8"))
