@@ -7,7 +7,8 @@ client complete the three legs and call ``/api/whoami``; one signed request race
 fleet is accepted exactly once; a bad signature, an expired timestamp, no signature and a spoofed
 ``X-Forwarded-Proto`` get the right 4xx with ``WWW-Authenticate``; a worker killed with SIGKILL
 mid-run loses nothing that was acknowledged (every issued token is still pending, every accepted
-nonce is still recorded)."""
+nonce is still recorded). Two more fleets behind a (simulated) proxy: OAUTH1CORE_TRUSTED_PROXIES
+and OAUTH1CORE_BASE_URL make the public https URI the one verified, end to end."""
 
 from __future__ import annotations
 
@@ -81,6 +82,8 @@ class Fleet:
         binary = Path(sys.executable).parent / argv[0]
         self.argv = [str(binary)] + [arg.replace("8000", str(self.port)) for arg in argv[1:]]
         self.url = f"http://127.0.0.1:{self.port}"
+        self.public = self.url  # the address clients sign for
+        self.forwarded: Dict[str, str] = {}  # what a proxy in front would add
         self.log = log
         with open(log, "wb") as out:
             self.process = subprocess.Popen(self.argv, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
@@ -112,9 +115,8 @@ class Fleet:
                 self.process.wait(timeout=20)
 
 
-@pytest.fixture(scope="module", params=FLEETS, ids=["-".join(fleet) for fleet in FLEETS])
-def fleet(request: Any, tmp_path_factory: Any) -> Iterator[Fleet]:
-    example, server, store = request.param
+def start(request: Any, tmp_path_factory: Any, example: str, server: str, store: str, **settings: str) -> Fleet:
+    """The documented command of ``(example, server)`` with ``store`` and the settings given."""
     directory = tmp_path_factory.mktemp(f"{example}-{server}-{store}")
     if store == "sqlite":
         store_url = f"sqlite:{directory / 'provider.db'}"
@@ -122,8 +124,13 @@ def fleet(request: Any, tmp_path_factory: Any) -> Iterator[Fleet]:
         store_url = f"{request.getfixturevalue('redis_server').url}?prefix={unique_prefix()}"
     env = {key: value for key, value in os.environ.items() if not key.startswith(("OAUTH1CORE_", "WEB_CONCURRENCY"))}
     env.update(OAUTH1CORE_CONSUMERS=f"{KEY}:{SECRET}", OAUTH1CORE_USERS=f"{USER}:{PASSWORD},bob:builder",
-               OAUTH1CORE_STORE=store_url, PYTHONPATH=str(ROOT), NO_PROXY="*")
-    running = Fleet(COMMANDS[(example, server)], env, directory / "server.log")
+               OAUTH1CORE_STORE=store_url, PYTHONPATH=str(ROOT), NO_PROXY="*", **settings)
+    return Fleet(COMMANDS[(example, server)], env, directory / "server.log")
+
+
+@pytest.fixture(scope="module", params=FLEETS, ids=["-".join(fleet) for fleet in FLEETS])
+def fleet(request: Any, tmp_path_factory: Any) -> Iterator[Fleet]:
+    running = start(request, tmp_path_factory, *request.param)
     try:
         yield running
     finally:
@@ -139,13 +146,16 @@ def http_call(request: urllib.request.Request) -> Answer:
     return status, {name.lower(): value for name, value in headers.items()}, body
 
 
-def send(fleet: Fleet, request: SignedRequest, extra: Optional[Dict[str, str]] = None) -> Answer:
-    """Send ``request`` to the fleet (over http, whatever scheme it was signed for)."""
+def send(fleet: Fleet, request: SignedRequest, extra: Optional[Dict[str, str]] = None, *,
+         forwarded: bool = True) -> Answer:
+    """Send ``request`` to the fleet (over http, whatever it was signed for), with the headers a
+    proxy in front would add (``fleet.forwarded``) unless ``forwarded=False``."""
     body = request.body.encode() if isinstance(request.body, str) else request.body
     if request.method == "POST" and body is None:
         body = b""
+    headers = {**request.headers, **(fleet.forwarded if forwarded else {}), **(extra or {})}
     wire = urllib.request.Request(fleet.url + "/" + request.uri.split("/", 3)[3], data=body, method=request.method,
-                                  headers={**request.headers, **(extra or {})})
+                                  headers=headers)
     return http_call(wire)
 
 
@@ -165,7 +175,7 @@ def approve(fleet: Fleet, token: str) -> Answer:
 def our_client(fleet: Fleet) -> Client:
     """The three legs with our client (oob: the verifier is read from the page)."""
     client = Client(KEY, SECRET, callback="oob")
-    status, _, body = send(fleet, client.sign("POST", fleet.url + "/oauth/request_token"))
+    status, _, body = send(fleet, client.sign("POST", fleet.public + "/oauth/request_token"))
     assert status == 200, body
     temporary = dict(parse_qsl(body))
     assert temporary["oauth_callback_confirmed"] == "true"
@@ -174,14 +184,14 @@ def our_client(fleet: Fleet) -> Client:
     assert status == 200 and match is not None, page
     client = client.replace(callback=None, token=temporary["oauth_token"],
                             token_secret=temporary["oauth_token_secret"], verifier=match.group(1))
-    status, _, body = send(fleet, client.sign("POST", fleet.url + "/oauth/access_token"))
+    status, _, body = send(fleet, client.sign("POST", fleet.public + "/oauth/access_token"))
     assert status == 200, body
     credentials = dict(parse_qsl(body))
     return client.replace(token=credentials["oauth_token"], token_secret=credentials["oauth_token_secret"], verifier=None)
 
 
 def whoami(fleet: Fleet, client: Client) -> SignedRequest:
-    return client.sign("GET", fleet.url + "/api/whoami")
+    return client.sign("GET", fleet.public + "/api/whoami")
 
 
 def test_our_client_completes_the_three_legs(fleet: Fleet) -> None:
@@ -288,3 +298,38 @@ def _wait_until(condition: Any, timeout: float = 60) -> None:
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.02)
 
+
+
+# -- behind a reverse proxy: the settings of docs/provider.md, end to end -----------------------------------
+
+PUBLIC = "https://api.example.com"
+PROXIED = [("flask", "gunicorn", "OAUTH1CORE_TRUSTED_PROXIES", "127.0.0.1"),
+           ("fastapi", "uvicorn", "OAUTH1CORE_BASE_URL", PUBLIC)]
+
+
+@pytest.fixture(scope="module", params=PROXIED, ids=[f"{example}-{server}-{setting[11:].lower()}"
+                                                     for example, server, setting, _ in PROXIED])
+def proxied(request: Any, tmp_path_factory: Any) -> Iterator[Fleet]:
+    example, server, setting, value = request.param
+    running = start(request, tmp_path_factory, example, server, "sqlite", **{setting: value})
+    running.public = PUBLIC
+    if setting == "OAUTH1CORE_TRUSTED_PROXIES":  # the test plays nginx, on loopback
+        running.forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "api.example.com"}
+    try:
+        yield running
+    finally:
+        running.close()
+
+
+def test_behind_a_proxy_the_public_uri_is_verified(proxied: Fleet) -> None:
+    client = our_client(proxied)  # every leg signed for https://api.example.com, sent to the backend
+    answer = send(proxied, whoami(proxied, client))
+    assert answer[0] == 200, answer
+    # signed for the backend's own address: not what the setting says the public one is
+    answer = send(proxied, client.sign("GET", proxied.url + "/api/whoami"))
+    assert (answer[0], problem(answer)) == (401, "signature_invalid")
+    direct = send(proxied, client.sign("GET", proxied.url + "/api/whoami"), forwarded=False)
+    if proxied.forwarded:  # trusted proxies: without forwarding headers, the request as received
+        assert direct[0] == 200, direct
+    else:  # a fixed base URL: always the public address
+        assert problem(direct) == "signature_invalid"
