@@ -43,10 +43,11 @@ Answer = Tuple[int, Dict[str, str], str]
 
 
 def documented_commands() -> Dict[Tuple[str, str], List[str]]:
-    """(example, server) -> argv, from the gunicorn/uvicorn lines of docs/provider.md."""
+    """(example, server) -> argv, from the gunicorn/uvicorn lines of docs/provider.md's block of commands."""
     text = (ROOT / "docs" / "provider.md").read_text(encoding="utf-8")
+    block = text.split("# sketch: tests/test_integration_servers.py runs each command below", 1)[1].split("```", 1)[0]
     commands: Dict[Tuple[str, str], List[str]] = {}
-    for line in re.findall(r"^(?:gunicorn|uvicorn) .*$", text, flags=re.MULTILINE):
+    for line in re.findall(r"^(?:gunicorn|uvicorn) .*$", block, flags=re.MULTILINE):
         argv = shlex.split(line)
         example = re.search(r"(flask|django|fastapi)_provider:", line)
         assert example is not None, line
