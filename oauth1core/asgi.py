@@ -27,8 +27,7 @@ from .gateway import Consent, Network, PublicOrigin
 from .parameters import parse_form
 from .server import Provider, Response
 
-__all__ = ["OAuth1Middleware", "ProviderEndpoints", "REQUEST_KEY", "scope_uri", "receive_body", "send_response",
-           "call_store"]
+__all__ = ["OAuth1Middleware", "ProviderEndpoints", "REQUEST_KEY"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

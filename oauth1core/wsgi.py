@@ -30,7 +30,7 @@ from .gateway import Consent, Decision, Network, OAuth1Request, PublicOrigin
 from .parameters import parse_form
 from .server import Provider, Response
 
-__all__ = ["OAuth1Middleware", "ProviderEndpoints", "REQUEST_KEY", "verified_request", "request_uri", "read_body"]
+__all__ = ["OAuth1Middleware", "ProviderEndpoints", "REQUEST_KEY", "verified_request"]
 
 Environ = Dict[str, Any]
 StartResponse = Callable[..., Any]

@@ -27,7 +27,7 @@ from ..errors import OAuthError
 from ..gateway import Network, PublicOrigin, endpoint_routes, error_answer
 from ..server import Consumer, Provider, Response
 
-__all__ = ["missing", "Integration", "EnvSettings", "settings_from_env", "check_password"]
+__all__ = ["Integration", "EnvSettings", "settings_from_env", "check_password"]
 
 Hook = TypeVar("Hook")
 
