@@ -64,6 +64,15 @@ PUBLIC = {
                                      "VerifierMissing"},  # the drop-ins: docs/migrating.md
     "oauth1core.adapters.httpx": {"OAuth1Auth", "OAuth1Client", "AsyncOAuth1Client", "OAuthError"},
     "oauth1core.adapters.aiohttp": {"OAuth1Middleware"},
+    # README: Inside a web application; docs/provider.md.
+    "oauth1core.gateway": {"PublicOrigin", "OAuth1Request", "Consent", "Decision", "ENDPOINT_PATHS", "PROXY_HEADERS",
+                           "parse_forwarded"},
+    "oauth1core.wsgi": {"OAuth1Middleware", "ProviderEndpoints", "REQUEST_KEY", "verified_request"},
+    "oauth1core.asgi": {"OAuth1Middleware", "ProviderEndpoints", "REQUEST_KEY"},
+    "oauth1core.integrations": {"Integration", "EnvSettings", "settings_from_env", "check_password"},
+    "oauth1core.integrations.flask": {"FlaskProvider", "verified"},
+    "oauth1core.integrations.django": {"DjangoProvider", "verified"},
+    "oauth1core.integrations.starlette": {"StarletteProvider", "OAuth1Refused", "verified"},
     # README: Why was my request rejected?; docs/audit.md. The package is the facade.
     "oauth1core.audit": {"Capture", "CaptureError", "parse_raw", "parse_har", "from_parts", "Observed", "observe",
                          "explain", "Explanation", "diagnose", "Diagnosis", "Finding", "MISTAKES", "Mistake"},
