@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import ssl
 import sys
 import textwrap
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
@@ -23,13 +24,15 @@ from ..audit.capture import CURL_NOTE, Capture
 from ..audit.diagnose import available_methods, mask
 from ..audit.mistakes import MISTAKES
 from ..audit.observe import Observed, observe
+from ..audit.probe import FINDINGS, ProbeError, Report, Target, http_sender, run_probe
 from ..audit.recipe import CANONICAL, Workbench
 from ..encoding import percent_encode
 from ..errors import OAuthError, SignatureInvalid
 from ..methods import RSA_METHODS, signing_key
-from ._common import ENV, CliError, add_credential_options, die, parse_header_options, read_text_file, secret
+from ._common import (ENV, CliError, add_credential_options, client_key, die, parse_header_options, read_text_file,
+                      secret)
 
-__all__ = ["main", "main_verify", "main_explain", "main_diagnose"]
+__all__ = ["main", "main_verify", "main_explain", "main_diagnose", "main_probe"]
 
 _INPUT = """input (one of):
   REQUEST                a raw HTTP/1.1 request as a proxy or curl -v shows it ('-': standard input);
@@ -365,7 +368,82 @@ def main_diagnose(argv: List[str]) -> int:
     return _run("diagnose", argv, _diagnose)
 
 
-_COMMANDS = {"verify": main_verify, "explain": main_explain, "diagnose": main_diagnose}
+# -- probe ---------------------------------------------------------------------------------
+
+_PROBE_EPILOG = """example (probe only providers you are allowed to test):
+  python -m oauth1core probe https://api.example.com/1/whoami --client-key K --client-secret-file client.secret \\
+      --token T --token-secret-file token.secret --json
+  python -m oauth1core probe https://api.example.com/oauth/request_token --method POST --callback oob \\
+      --client-key K --client-secret-file client.secret
+
+finding ids: """ + ", ".join(FINDINGS) + """
+exit status: 0 no finding, 1 findings, 2 the probe could not run (the correct request was refused,
+the target is unreachable or not http(s), bad options)
+"""
+
+
+def _probe_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m oauth1core probe",
+        description="Send a provider a correct request, then a bounded set of requests a strict provider "
+        "must refuse or accept (RFC 5849), and report what it did. Probe only providers you are allowed to test.",
+        epilog=_PROBE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser.add_argument("url", metavar="URL", help="an http(s) endpoint that requires a valid signature")
+    add_credential_options(parser)
+    parser.add_argument("--callback", default="", help="oauth_callback (probing a temporary-credentials endpoint)")
+    parser.add_argument("--method", default="GET", type=str.upper, choices=("GET", "POST", "PUT", "PATCH", "DELETE"))
+    parser.add_argument("--max-requests", type=int, default=40, metavar="N", help="never more requests (default 40)")
+    parser.add_argument("--delay", type=float, default=0.2, metavar="SECONDS", help="between requests (default 0.2)")
+    parser.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="per request (default 10)")
+    parser.add_argument("--cafile", metavar="FILE", help="trust this CA (PEM) for an https target")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    return parser
+
+
+def _probe_table(report: Report) -> str:
+    rows = [("check", "strict provider", "this one", "verdict", "section")]
+    for result in report.results:
+        verdict = {"pass": "ok", "finding": result.finding, "skipped": "skipped: " + result.note}[result.verdict]
+        rows.append((result.check.name, "accepts" if result.check.expect == "accept" else "refuses",
+                     result.observed or "-", verdict, result.check.section))  # fmt: skip
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths + [0])).rstrip() for row in rows]
+    count = len(report.findings)
+    head = f"probe of {report.target}: baseline {report.baseline['observed']}, {report.requests} requests"
+    tail = f"{count} finding{'s' if count != 1 else ''}" + "".join(
+        f"\n  {r.finding}: {r.to_dict()['explanation']}\n    request: {r.check.request}" for r in report.findings)
+    return "\n".join([head, ""] + lines + ["", tail])
+
+
+def _probe_target(args: argparse.Namespace) -> Target:
+    key = client_key(args)
+    if not key:
+        raise CliError("give the client key (--client-key or OAUTH_CLIENT_KEY)")
+    if args.max_requests < 1 or args.delay < 0 or args.timeout <= 0:
+        raise CliError("--max-requests must be at least 1, --delay not negative, --timeout positive")
+    return Target(args.url, key, secret(args, "client_secret"), args.token or client_key(args, "token") or "",
+                  secret(args, "token_secret"), args.callback, args.method)  # fmt: skip
+
+
+def main_probe(argv: List[str]) -> int:
+    args = _probe_parser().parse_args(argv)
+    client_secret, token_secret = secret(args, "client_secret"), secret(args, "token_secret")
+    redact = _redactor(client_secret, token_secret)
+    try:
+        target = _probe_target(args)
+        context = ssl.create_default_context(cafile=args.cafile) if args.cafile else None
+        report = run_probe(target, http_sender(args.timeout, context), max_requests=args.max_requests,
+                           delay=args.delay)  # fmt: skip
+    except (CliError, ProbeError) as exc:
+        return die(redact(str(exc)))
+    except (OSError, ssl.SSLError) as exc:
+        return die(redact(f"cannot probe: {exc.__class__.__name__}: {exc}"))
+    data = _redact_json(report.to_dict(), redact)
+    print(json.dumps(data, indent=2, ensure_ascii=False) if args.json else redact(_probe_table(report)))
+    return 1 if report.findings else 0
+
+
+_COMMANDS = {"verify": main_verify, "explain": main_explain, "diagnose": main_diagnose, "probe": main_probe}
 
 
 def main(argv: List[str]) -> int:

@@ -1,0 +1,138 @@
+"""``probe`` against real providers, each its own process on a free loopback port.
+
+oauthlib's and Authlib's stock endpoints (default settings, https with a throwaway certificate),
+a deliberately lax provider, and ``serve``. The findings asserted here are the ones found by
+hand first (docs/audit.md, "What probe found"). Cost: about 8 s (four provider processes, six
+probes of about 20 requests each).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Tuple
+
+import pytest
+
+from oauth1core.audit.probe import FINDINGS, Check, Target, Variant, build, judge, plan
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))
+from probe_providers import CLIENT_KEY, CLIENT_SECRET, TOKEN, TOKEN_SECRET  # noqa: E402
+
+CREDENTIALS = ["--client-key", CLIENT_KEY, "--client-secret", CLIENT_SECRET, "--token", TOKEN,
+               "--token-secret", TOKEN_SECRET]
+
+#: What probe finds in each provider (checked by hand: see docs/audit.md).
+EXPECTED = {
+    "oauthlib": {"non-ascii-timestamp-accepted", "body-hash-not-verified", "server-error", "unknown-parameter-accepted"},
+    "authlib": {"future-timestamp-accepted", "non-ascii-timestamp-accepted", "body-hash-not-verified", "server-error",
+                "unknown-parameter-accepted", "unsupported-version-accepted"},
+    "lax": {"replay-accepted", "stale-timestamp-accepted", "future-timestamp-accepted", "body-hash-not-verified"},
+}
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> Tuple[str, str]:
+    """A throwaway self-signed certificate for 127.0.0.1 (openssl must be installed)."""
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = str(folder / "cert.pem"), str(folder / "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+def _start(argv: List[str]) -> Tuple["subprocess.Popen[str]", str]:
+    process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=HERE.parent)
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    assert "://127.0.0.1:" in line, line
+    return process, "http" + line.split("http", 1)[1].split()[0].rstrip(",")
+
+
+@pytest.fixture(scope="module")
+def providers(tls: Tuple[str, str]) -> Iterator[Dict[str, str]]:
+    cert, key = tls
+    started = {name: _start([sys.executable, str(HERE / "probe_providers.py"), name]
+                            + (["--cert", cert, "--key", key] if name != "lax" else []))
+               for name in ("oauthlib", "authlib", "lax")}
+    try:
+        yield {name: url + "/whoami" for name, (_, url) in started.items()}
+    finally:
+        for process, _ in started.values():
+            assert process.stdin is not None
+            process.stdin.close()
+            process.wait(10)
+
+
+def probe(url: str, *extra: str) -> Tuple[int, str, str]:
+    done = subprocess.run([sys.executable, "-m", "oauth1core", "probe", url, "--delay", "0", *extra],
+                          capture_output=True, text=True, timeout=120, cwd=HERE.parent)
+    return done.returncode, done.stdout, done.stderr
+
+
+@pytest.mark.peers
+@pytest.mark.parametrize("name", ["oauthlib", "authlib", "lax"])
+def test_findings_of_each_provider(name: str, providers: Dict[str, str], tls: Tuple[str, str]) -> None:
+    ca = ["--cafile", tls[0]] if name != "lax" else []
+    status, out, err = probe(providers[name], "--method", "POST", "--json", *CREDENTIALS, *ca)
+    report = json.loads(out)
+    assert status == 1, err
+    assert {finding["id"] for finding in report["findings"]} == EXPECTED[name]
+    assert report["baseline"]["accepted"] is True
+    assert report["requests"] == 1 + len([c for c in plan() if not (c.needs_http and name != "lax")])
+    for secret in (CLIENT_SECRET, TOKEN_SECRET):
+        assert secret not in out and secret not in err
+    if name == "lax":
+        passed = {entry["check"] for entry in report["passed"]}
+        assert {"protocol parameters in the query", "form values that need encoding", "PLAINTEXT over http"} <= passed
+
+
+def test_serve_gives_no_finding() -> None:
+    process, url = _start([sys.executable, "-m", "oauth1core", "serve", "--port", "0", "--quiet",
+                           "--consumer", f"{CLIENT_KEY}:{CLIENT_SECRET}"])
+    try:
+        status, out, err = probe(url + "/oauth/request_token", "--method", "POST", "--callback", "oob",
+                                 "--client-key", CLIENT_KEY, "--client-secret", CLIENT_SECRET)
+    finally:
+        process.terminate()
+        process.wait(10)
+    assert status == 0, out + err
+    assert out.rstrip().endswith("0 findings")
+    assert "skipped" not in out and CLIENT_SECRET not in out
+
+
+def test_limits_and_refusals(providers: Dict[str, str]) -> None:
+    lax = providers["lax"]
+    status, out, _ = probe(lax, "--max-requests", "5", "--json", *CREDENTIALS)
+    report = json.loads(out)
+    assert report["requests"] == 5
+    assert sum("--max-requests 5" in entry["note"] for entry in report["skipped"]) == len(plan()) - 4 - 4
+    assert [entry["note"] for entry in report["skipped"]].count("needs a body: probe with --method POST") == 4
+    status, out, err = probe(lax, "--client-key", CLIENT_KEY, "--client-secret", "wrong-secret-123",
+                             "--token", TOKEN, "--token-secret", TOKEN_SECRET)
+    assert (status, out) == (2, "")
+    assert "not accepted (401 signature_invalid: the credentials are wrong" in err and "nothing else was sent" in err
+    assert TOKEN_SECRET not in err and "wrong-secret-123" not in err
+    status, _, err = probe("ftp://127.0.0.1/x", *CREDENTIALS)
+    assert status == 2 and "http:// or https://" in err
+
+
+def test_checks_are_data() -> None:
+    """Sans-I/O: the same variant and nonce build the same octets; the verdicts follow the table."""
+    target = Target("http://127.0.0.1:9/r?a=1", "key", "secret", "tok", "tsecret")
+    first = build(target, Variant(placement="split"), 1700000000, "n" * 24)
+    assert first == build(target, Variant(placement="split"), 1700000000, "n" * 24)
+    assert "oauth_nonce=nnnn" in first.url and "oauth_timestamp=1700000000" in first.url
+    assert "oauth_nonce" not in dict(first.headers)["Authorization"]
+    arabic = build(target, Variant(arabic_digits=True), 1700000000, "n" * 24)
+    assert "oauth_timestamp=\"%D9%A1%D9%A7" in dict(arabic.headers)["Authorization"]
+    refuse = Check("x", "refuse", "3.3", "replay-accepted")
+    accept = Check("y", "accept", "3.5.3", "valid-request-refused")
+    verdicts: List[Any] = [judge(refuse, 401).verdict, judge(refuse, 200).finding, judge(refuse, 502).finding,
+                           judge(accept, 204).verdict, judge(accept, 400).finding, judge(accept, 400).note]
+    assert verdicts == ["pass", "replay-accepted", "server-error", "pass", "valid-request-refused", "y"]
+    assert {check.finding for check in plan()} <= set(FINDINGS) and len(FINDINGS) == 14
