@@ -22,6 +22,7 @@ COMMANDS: Dict[str, Tuple[str, str]] = {
     "explain": ("audit", "print every step of a captured request's signature"),
     "diagnose": ("audit", "find which known client mistake reproduces a rejected signature"),
     "probe": ("audit", "probe a provider you are allowed to test: a report card against RFC 5849"),
+    "conformance": ("audit", "run the test vectors against another implementation (JSON line protocol)"),
     "serve": ("serve", "run an OAuth 1.0a service provider (threaded HTTP server)"),
     "bench": ("bench", "run the benchmark suite"),
     "authorize": ("consumer", "run the three-legged flow interactively and save the token credentials"),

@@ -24,6 +24,7 @@ from ..audit.capture import CURL_NOTE, Capture
 from ..audit.diagnose import available_methods, mask
 from ..audit.mistakes import MISTAKES
 from ..audit.observe import Observed, observe
+from ..audit.conformance import ConformanceError, Implementation, Outcome, by_kind, load_cases, run, totals
 from ..audit.probe import FINDINGS, ProbeError, Report, Target, http_sender, run_probe
 from ..audit.recipe import CANONICAL, Workbench
 from ..encoding import percent_encode
@@ -32,7 +33,7 @@ from ..methods import RSA_METHODS, signing_key
 from ._common import (ENV, CliError, add_credential_options, client_key, die, parse_header_options, read_text_file,
                       secret)
 
-__all__ = ["main", "main_verify", "main_explain", "main_diagnose", "main_probe"]
+__all__ = ["main", "main_verify", "main_explain", "main_diagnose", "main_probe", "main_conformance"]
 
 _INPUT = """input (one of):
   REQUEST                a raw HTTP/1.1 request as a proxy or curl -v shows it ('-': standard input);
@@ -443,7 +444,83 @@ def main_probe(argv: List[str]) -> int:
     return 1 if report.findings else 0
 
 
-_COMMANDS = {"verify": main_verify, "explain": main_explain, "diagnose": main_diagnose, "probe": main_probe}
+# -- conformance ---------------------------------------------------------------------------
+
+_CONFORMANCE_EPILOG = """protocol (vectors/README.md, "The conformance line protocol"): the command reads one JSON object
+per line on stdin, {"id", "kind", "input"}, and writes one per line on stdout: {"id", "output"},
+{"id", "error"} when it refuses the input, or {"id", "unsupported": true}.
+
+example:
+  python -m oauth1core conformance --exec 'node docs/examples/conformance/node_adapter.js'
+exit status: 0 no failure, 1 failures, 2 the run could not go on (the command crashed, timed out,
+or wrote something that is not a protocol answer; a vector file is unreadable)
+"""
+
+
+def _conformance_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m oauth1core conformance",
+        description="Run the test vectors against another OAuth 1.0a implementation through a JSON line "
+        "protocol; print each failure with the expected and actual value and the diagnose mistake that "
+        "explains it; end with 'N passed, M failed, K unsupported'.",
+        epilog=_CONFORMANCE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser.add_argument("--exec", dest="command", required=True, metavar="COMMAND",
+                        help="the implementation's command line (split like a POSIX shell, run without a shell)")
+    parser.add_argument("files", nargs="*", metavar="FILE", help="more vector files (vectors/ is always run)")
+    parser.add_argument("--only", action="store_true", help="run only the files given, not vectors/")
+    parser.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="per answer (default 10)")
+    parser.add_argument("--json", action="store_true", help="print every outcome and the totals per kind as JSON")
+    return parser
+
+
+def _vector_files() -> List[str]:
+    package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    for folder in (os.path.join(package_root, "vectors"), os.path.join(os.getcwd(), "vectors")):
+        if os.path.isdir(folder):
+            return sorted(os.path.join(folder, name) for name in os.listdir(folder) if name.endswith(".json"))
+    return []
+
+
+def _conformance_text(outcomes: List[Outcome]) -> str:
+    out = []
+    for outcome in outcomes:
+        if outcome.verdict != "failed":
+            continue
+        out.append(f"FAIL {outcome.case.file}: {outcome.case.id}  [{outcome.case.kind}]")
+        out.append(f"  expected: {json.dumps(outcome.case.expect, ensure_ascii=False)}")
+        out.append(f"  actual:   {json.dumps(outcome.actual, ensure_ascii=False)}")
+        out.extend(f"  problem:  {problem}" for problem in outcome.problems if problem != "wrong output")
+        out.extend(f"  diagnose: {mistake}" for mistake in outcome.diagnosis)
+    counts = totals(outcomes)
+    out.append(f"{counts['passed']} passed, {counts['failed']} failed, {counts['unsupported']} unsupported")
+    return "\n".join(out)
+
+
+def main_conformance(argv: List[str]) -> int:
+    args = _conformance_parser().parse_args(argv)
+    files = (args.files if args.only else _vector_files() + args.files)
+    if not files or args.timeout <= 0:
+        return die("no vector files to run" if not files else "--timeout must be positive")
+    try:
+        cases = load_cases(files)
+        implementation = Implementation(args.command, args.timeout)
+        try:
+            outcomes = run(cases, implementation.ask)
+        finally:
+            implementation.close()
+    except ConformanceError as exc:
+        return die(str(exc))
+    if args.json:
+        data = {"implementation": args.command, "totals": totals(outcomes), "by_kind": by_kind(outcomes),
+                "outcomes": [outcome.to_dict() for outcome in outcomes]}
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        print(_conformance_text(outcomes))
+    return 1 if totals(outcomes)["failed"] else 0
+
+
+_COMMANDS = {"verify": main_verify, "explain": main_explain, "diagnose": main_diagnose, "probe": main_probe,
+             "conformance": main_conformance}
 
 
 def main(argv: List[str]) -> int:
