@@ -2,17 +2,18 @@
 
 oauthlib's and Authlib's stock endpoints (default settings, https with a throwaway certificate),
 a deliberately lax provider, and ``serve``. The findings asserted here are the ones found by
-hand first (docs/audit.md, "What probe found"). Cost: about 8 s (four provider processes, six
+hand first (docs/audit.md, "What probe found"). Cost: about 5 s (four provider processes, six
 probes of about 20 requests each).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 
@@ -53,19 +54,29 @@ def _start(argv: List[str]) -> Tuple["subprocess.Popen[str]", str]:
     return process, "http" + line.split("http", 1)[1].split()[0].rstrip(",")
 
 
-@pytest.fixture(scope="module")
-def providers(tls: Tuple[str, str]) -> Iterator[Dict[str, str]]:
-    cert, key = tls
-    started = {name: _start([sys.executable, str(HERE / "probe_providers.py"), name]
-                            + (["--cert", cert, "--key", key] if name != "lax" else []))
-               for name in ("oauthlib", "authlib", "lax")}
+@contextlib.contextmanager
+def _provider(name: str, tls: Optional[Tuple[str, str]] = None) -> Iterator[str]:
+    """``tests/probe_providers.py NAME`` as a process; yields the URL of its /whoami."""
+    process, url = _start([sys.executable, str(HERE / "probe_providers.py"), name]
+                          + (["--cert", tls[0], "--key", tls[1]] if tls else []))
     try:
-        yield {name: url + "/whoami" for name, (_, url) in started.items()}
+        yield url + "/whoami"
     finally:
-        for process, _ in started.values():
-            assert process.stdin is not None
-            process.stdin.close()
-            process.wait(10)
+        assert process.stdin is not None
+        process.stdin.close()
+        process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def lax() -> Iterator[str]:
+    with _provider("lax") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def peers(tls: Tuple[str, str], lax: str) -> Iterator[Dict[str, str]]:
+    with _provider("oauthlib", tls) as oauthlib, _provider("authlib", tls) as authlib:
+        yield {"oauthlib": oauthlib, "authlib": authlib, "lax": lax}
 
 
 def probe(url: str, *extra: str) -> Tuple[int, str, str]:
@@ -76,9 +87,9 @@ def probe(url: str, *extra: str) -> Tuple[int, str, str]:
 
 @pytest.mark.peers
 @pytest.mark.parametrize("name", ["oauthlib", "authlib", "lax"])
-def test_findings_of_each_provider(name: str, providers: Dict[str, str], tls: Tuple[str, str]) -> None:
+def test_findings_of_each_provider(name: str, peers: Dict[str, str], tls: Tuple[str, str]) -> None:
     ca = ["--cafile", tls[0]] if name != "lax" else []
-    status, out, err = probe(providers[name], "--method", "POST", "--json", *CREDENTIALS, *ca)
+    status, out, err = probe(peers[name], "--method", "POST", "--json", *CREDENTIALS, *ca)
     report = json.loads(out)
     assert status == 1, err
     assert {finding["id"] for finding in report["findings"]} == EXPECTED[name]
@@ -105,8 +116,7 @@ def test_serve_gives_no_finding() -> None:
     assert "skipped" not in out and CLIENT_SECRET not in out
 
 
-def test_limits_and_refusals(providers: Dict[str, str]) -> None:
-    lax = providers["lax"]
+def test_limits_and_refusals(lax: str) -> None:
     status, out, _ = probe(lax, "--max-requests", "5", "--json", *CREDENTIALS)
     report = json.loads(out)
     assert report["requests"] == 5

@@ -172,7 +172,7 @@ def _capture(method: str, uri: str, oauth: List[Tuple[str, str]], form: List[Tup
 
 
 def _ids(findings: List[Any]) -> List[str]:
-    return [f"{f.id} ({'; '.join(d for d in f.details if d)})" if any(f.details) else f.id for f in findings]
+    return [f"{f.id}: {'; '.join(d for d in f.details if d)}" if any(f.details) else f.id for f in findings]
 
 
 class Implementation:

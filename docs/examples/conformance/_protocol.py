@@ -49,6 +49,22 @@ def query_params(uri: str) -> List[Tuple[str, str]]:
     return parse_qsl(urlsplit(uri).query, keep_blank_values=True)
 
 
+class Headers(dict):  # type: ignore[type-arg]
+    """Header names matched case-insensitively, as every web framework hands them over."""
+
+    def __init__(self, headers: Dict[str, str]) -> None:
+        super().__init__({name.title(): value for name, value in headers.items()})
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return super().get(name.title(), default)
+
+    def __getitem__(self, name: str) -> Any:
+        return super().__getitem__(name.title())
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and super().__contains__(name.title())
+
+
 @contextlib.contextmanager
 def clock_at(timestamp: Optional[str]) -> Iterator[None]:
     """Check a request at the moment it says it was sent: the timestamp window is a stateful rule

@@ -2,7 +2,7 @@
 
 ``python -m oauth1core conformance --exec 'python docs/examples/conformance/authlib_adapter.py'``
 A ``request`` case goes through Authlib's ``OAuth1Request`` parser and its server's checks
-(``validate_timestamp_and_nonce`` at the request's own time, with no nonce seen before, and
+(a consumer key present, ``validate_timestamp_and_nonce`` at the request's own time, with no nonce seen before, and
 ``validate_oauth_signature`` with the default methods: HMAC-SHA1 only). Authlib refuses plain
 http unless ``AUTHLIB_INSECURE_TRANSPORT`` is set: it is set here, since the published vectors
 are http examples, not requests on a wire.
@@ -15,13 +15,13 @@ import sys
 from typing import Any, Dict, Optional
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _protocol import Unsupported, clock_at, query_params, serve  # noqa: E402
+from _protocol import Headers, Unsupported, clock_at, query_params, serve  # noqa: E402
 
 os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
 
 from authlib.oauth1.rfc5849 import signature, util  # noqa: E402
 from authlib.oauth1.rfc5849.base_server import BaseServer  # noqa: E402
-from authlib.oauth1.rfc5849.errors import InvalidSignatureError  # noqa: E402
+from authlib.oauth1.rfc5849.errors import InvalidSignatureError, MissingRequiredParameterError  # noqa: E402
 from authlib.oauth1.rfc5849.wrapper import OAuth1Request  # noqa: E402
 
 
@@ -58,7 +58,9 @@ class Client:
 
 
 def request(inp: Dict[str, Any]) -> Dict[str, Any]:
-    req = OAuth1Request(inp["method"], inp["uri"], inp.get("body") or None, inp.get("headers") or {})
+    req = OAuth1Request(inp["method"], inp["uri"], inp.get("body") or None, Headers(inp.get("headers") or {}))
+    if not req.client_id:  # the first check of Authlib's ResourceProtector.validate_request
+        raise MissingRequiredParameterError("oauth_consumer_key")
     req.client = req.credential = Client(inp)
     server = Server()
     with clock_at(req.timestamp):
