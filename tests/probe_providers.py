@@ -25,7 +25,7 @@ import threading
 from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path[:0] = [os.path.dirname(os.path.abspath(__file__)), os.path.dirname(os.path.dirname(os.path.abspath(__file__)))]
 from peer_providers import _read as read_environ  # noqa: E402
 
 CLIENT_KEY = "probeclient0123456789ab"
