@@ -108,3 +108,17 @@ def test_level_mistakes_combined_with_others(parameter: Set[str], base_level: Se
     else:  # one mistake at each level
         assert LEVEL_TEXT[PARAMETER] in texts[ID[next(iter(parameter))]]
         assert LEVEL_TEXT[BASE] in texts[ID[next(iter(base_level))]]
+
+
+def test_another_implementations_base_string_is_explained_with_its_levels() -> None:
+    """explain_base_string (what conformance uses): PHP's urlencode over raw joined parameters."""
+    from oauth1core.audit import observe
+    from oauth1core.audit.diagnose import explain_base_string
+
+    capture, _ = sign(set(), set())
+    raw = "&".join(sorted(n + "=" + v for n, v in QUERY + OAUTH))
+    wrong = "&".join(encoder({"plus"})(part) for part in (METHOD, f"https://{HOST}{PATH}", raw))
+    found = explain_base_string(observe(capture), wrong)  # type: ignore[arg-type]
+    assert [(f.id, f.details) for f in found] == [("plus-for-space+not-encoded", [
+        "at the base-string level (the joined string, section 3.4.1.1)",
+        "at the parameter level (each name and value, section 3.4.1.3.2)"])]

@@ -340,21 +340,22 @@ def explain_base_string(observed: Observed, base_string: str, pairs: bool = True
     singles: List[Tuple[Mistake, Recipe, str]] = []
     for mistake in MISTAKES:
         for recipe, detail in mistake.apply(bench, CANONICAL):
-            base = bench.base_string(recipe)
-            if base != correct:
-                singles.append((mistake, recipe, detail))
-                if base == base_string:
-                    found.append(Finding([mistake], [detail], base, "", diff_lines(correct, base)))
+            singles.append((mistake, recipe, detail))  # even one that changes nothing alone
+            if bench.base_string(recipe) == base_string != correct:
+                found.append(Finding([mistake], [detail], base_string, "", diff_lines(correct, base_string)))
     if found or not pairs:
         return found
+    seen: Set[Tuple[str, str]] = set()
     for first, recipe, detail in singles:
         for second in MISTAKES[MISTAKES.index(first) + 1:]:
-            if second.id in first.conflicts:
+            if second.id in first.conflicts or (first.id, second.id) in seen:
                 continue
             for combined, second_detail in second.apply(bench, recipe):
-                base = bench.base_string(combined)
-                if base == base_string:
-                    found.append(Finding([first, second], [detail, second_detail], base, "", diff_lines(correct, base)))
+                if bench.base_string(combined) == base_string:
+                    seen.add((first.id, second.id))
+                    found.append(Finding([first, second], [detail, second_detail], base_string, "",
+                                         diff_lines(correct, base_string)))
+                    break
     return found
 
 
