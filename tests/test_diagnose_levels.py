@@ -11,10 +11,12 @@ import base64
 import hashlib
 import hmac
 import re
-from typing import List, Optional, Set, Tuple
+from typing import FrozenSet, List, Optional, Set, Tuple
 from urllib.parse import quote
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from oauth1core.audit import diagnose, from_parts
 
@@ -122,3 +124,16 @@ def test_another_implementations_base_string_is_explained_with_its_levels() -> N
     assert [(f.id, f.details) for f in found] == [("plus-for-space+not-encoded", [
         "at the base-string level (the joined string, section 3.4.1.1)",
         "at the parameter level (each name and value, section 3.4.1.3.2)"])]
+
+
+FLAGS = st.frozensets(st.sampled_from(["plus", "reserved", "lower", "none", "twice"]))
+
+
+@given(parameter=FLAGS, base_level=FLAGS)
+def test_the_levels_of_a_recipe_round_trip(parameter: FrozenSet[str], base_level: FrozenSet[str]) -> None:
+    from oauth1core.audit.mistakes import _with_levels, levels_of
+    from oauth1core.audit.recipe import CANONICAL
+
+    recipe = _with_levels(CANONICAL, parameter, base_level)
+    assert levels_of(recipe) == (parameter, base_level)
+    assert (recipe == CANONICAL) == (not parameter and not base_level)
