@@ -104,18 +104,40 @@ def test_findings_of_each_provider(name: str, peers: Dict[str, str], tls: Tuple[
         assert {"protocol parameters in the query", "form values that need encoding", "PLAINTEXT over http"} <= passed
 
 
+def _token_credentials(base: str) -> Tuple[str, str]:
+    """The three-legged flow against ``serve --auto-approve alice`` (oauth1core's own flow)."""
+    import urllib.request
+
+    from oauth1core import Client
+    from oauth1core.flow import Endpoints, ThreeLeggedFlow
+    from oauth1core.transport import obtain_temporary_credentials, obtain_token_credentials
+
+    flow = ThreeLeggedFlow(Client(CLIENT_KEY, CLIENT_SECRET), Endpoints(
+        base + "/oauth/request_token", base + "/oauth/authorize", base + "/oauth/access_token"))
+    state = obtain_temporary_credentials(flow)
+    page = urllib.request.urlopen(flow.authorization_url(state), timeout=30).read().decode()
+    verifier = page.split('id="oauth_verifier">')[1].split("<")[0]
+    token = obtain_token_credentials(flow, flow.enter_verifier(state, verifier))
+    return token.token, token.token_secret
+
+
 def test_serve_gives_no_finding() -> None:
+    """Both kinds of endpoint: temporary credentials (with a callback) and a protected resource."""
     process, url = _start([sys.executable, "-m", "oauth1core", "serve", "--port", "0", "--quiet",
-                           "--consumer", f"{CLIENT_KEY}:{CLIENT_SECRET}"])
+                           "--consumer", f"{CLIENT_KEY}:{CLIENT_SECRET}", "--auto-approve", "alice"])
     try:
-        status, out, err = probe(url + "/oauth/request_token", "--method", "POST", "--callback", "oob",
-                                 "--client-key", CLIENT_KEY, "--client-secret", CLIENT_SECRET)
+        token, token_secret = _token_credentials(url)
+        outcomes = [probe(url + "/oauth/request_token", "--method", "POST", "--callback", "oob",
+                          "--client-key", CLIENT_KEY, "--client-secret", CLIENT_SECRET),
+                    probe(url + "/api/whoami", "--method", "POST", "--client-key", CLIENT_KEY, "--client-secret",
+                          CLIENT_SECRET, "--token", token, "--token-secret", token_secret)]
     finally:
         process.terminate()
         process.wait(10)
-    assert status == 0, out + err
-    assert out.rstrip().endswith("0 findings")
-    assert "skipped" not in out and CLIENT_SECRET not in out
+    for status, out, err in outcomes:
+        assert status == 0, out + err
+        assert out.rstrip().endswith("0 findings")
+        assert "skipped" not in out and CLIENT_SECRET not in out and token_secret not in out
 
 
 def test_limits_and_refusals(lax: str) -> None:
