@@ -113,11 +113,13 @@ function headerParams(headers) {
   if (!name || !/^oauth\s/i.test(headers[name])) return [];
   const rest = headers[name].replace(/^oauth\s+/i, '');
   const out = [];
+  let realms = 0;
   for (const item of rest.split(',')) {
     if (!item.trim()) continue;
     const m = /^\s*([^=\s]+)\s*=\s*"([^"]*)"\s*$/.exec(item);
     if (!m) throw new Refused('malformed Authorization header');
     if (m[1] !== 'realm') out.push([percentDecode(m[1]), percentDecode(m[2])]);
+    else if (++realms > 1) throw new Refused('duplicated realm');
   }
   return out;
 }
