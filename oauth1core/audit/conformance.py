@@ -213,6 +213,7 @@ class Implementation:
         try:
             line = self.lines.get(timeout=self.timeout)
         except queue.Empty:
+            self.process.kill()  # silent: nothing more to wait for
             raise ConformanceError(f"no answer to {case.key!r} within {self.timeout:g} s") from None
         if line is None:
             raise ConformanceError(self._gone(case))
