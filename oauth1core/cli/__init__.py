@@ -39,7 +39,8 @@ Run 'python -m oauth1core COMMAND --help' for a command's options and an example
 
 
 def _usage() -> str:
-    return USAGE.format(commands="\n".join(f"  {name:<9} {summary}" for name, (_, summary) in COMMANDS.items()))
+    width = max(len(name) for name in COMMANDS)
+    return USAGE.format(commands="\n".join(f"  {name:<{width}} {summary}" for name, (_, summary) in COMMANDS.items()))
 
 
 def main(argv: Optional[List[str]] = None) -> int:
