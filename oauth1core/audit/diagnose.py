@@ -16,25 +16,19 @@ import hmac
 from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple, Union
 
 from ..errors import OAuthError
-from ..methods import RSA_METHODS, STANDARD_METHODS, HmacMethod, SignatureMethod, resolve
+from ..errors import mask as mask  # re-exported: the command line imports it from here
+from ..methods import RSA_METHODS, STANDARD_METHODS, SignatureMethod, keyed_signer, resolve
 from ..verify import check_body_hash, check_protocol
 from .capture import Capture
 from .mistakes import MISTAKES, LevelBench, Mistake, Variant
 from .observe import Observed, lenient_decode, observe
 from .recipe import CANONICAL, Effect, Recipe, Workbench, encoder
 
-__all__ = ["Finding", "Diagnosis", "diagnose", "available_methods", "base_string_lines", "diff_lines", "mask",
-           "explain_base_string", "explain_signature"]
+__all__ = ["Finding", "Diagnosis", "diagnose"]
 
 #: Above this many parameters, pairs of mistakes are not tried (the search stays fast).
 MAX_PARAMETERS_FOR_PAIRS = 400
 
-
-def mask(secret: Optional[str]) -> str:
-    """A secret as it may be shown: never its text, only its length."""
-    if not secret:
-        return "(empty)"
-    return f"***({len(secret)} chars)"
 
 
 def available_methods(client_secret: Optional[str], rsa_public_key: Any = None) -> Dict[str, SignatureMethod]:
@@ -385,10 +379,8 @@ def explain_signature(method_name: str, base_string: str, client_secret: str, to
         for mistake, key in _keys(client_secret, token_secret):
             if name == method_name and not mistake:
                 continue
-            if isinstance(method, HmacMethod):
-                computed = method.sign_with_key(key.encode("utf-8"), base_string)
-            else:
-                computed = key
+            sign = keyed_signer(method, key)  # HMAC; PLAINTEXT's signature is the key itself
+            computed = key if sign is None else sign(base_string)
             if hmac.compare_digest(computed.encode("utf-8"), signature.encode("utf-8", "replace")):
                 ids = [mistake] if mistake else []
                 if name != method_name:

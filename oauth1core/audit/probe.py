@@ -33,7 +33,7 @@ from ..methods import resolve
 from ..parameters import append_query, build_authorization_header, encode_form
 
 __all__ = ["Target", "Variant", "Check", "Wire", "Result", "Report", "FINDINGS", "plan", "build", "judge",
-           "send", "run_probe", "ProbeError"]
+           "http_sender", "run_probe", "ProbeError"]
 
 Pairs = Tuple[Tuple[str, str], ...]
 
