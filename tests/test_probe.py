@@ -122,15 +122,16 @@ def _token_credentials(base: str) -> Tuple[str, str]:
 
 
 def test_serve_gives_no_finding() -> None:
-    """Both kinds of endpoint: temporary credentials (with a callback) and a protected resource."""
+    """Both kinds of endpoint: temporary credentials (with a callback) and a protected resource
+    (signed with HMAC-SHA512, its body hash with SHA-512)."""
     process, url = _start([sys.executable, "-m", "oauth1core", "serve", "--port", "0", "--quiet",
                            "--consumer", f"{CLIENT_KEY}:{CLIENT_SECRET}", "--auto-approve", "alice"])
     try:
         token, token_secret = _token_credentials(url)
         outcomes = [probe(url + "/oauth/request_token", "--method", "POST", "--callback", "oob",
                           "--client-key", CLIENT_KEY, "--client-secret", CLIENT_SECRET),
-                    probe(url + "/api/whoami", "--method", "POST", "--client-key", CLIENT_KEY, "--client-secret",
-                          CLIENT_SECRET, "--token", token, "--token-secret", token_secret)]
+                    probe(url + "/api/whoami", "--method", "POST", "--signature-method", "HMAC-SHA512", "--client-key",
+                          CLIENT_KEY, "--client-secret", CLIENT_SECRET, "--token", token, "--token-secret", token_secret)]
     finally:
         process.terminate()
         process.wait(10)

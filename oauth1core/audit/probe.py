@@ -55,6 +55,8 @@ FINDINGS: Dict[str, str] = {
     "valid-request-refused": "a correct request was refused (the placement or encoding named)",
 }
 
+#: The HMAC methods a probe signs with, and the digest of their oauth_body_hash (Body Hash 3.1).
+_HMAC_DIGESTS = {"HMAC-SHA1": "sha1", "HMAC-SHA256": "sha256", "HMAC-SHA512": "sha512"}
 _ARABIC_INDIC = {ord(d): chr(0x0660 + int(d)) for d in "0123456789"}
 _FORM = "application/x-www-form-urlencoded"
 #: Form values that need encoding (section 3.6): a space, reserved characters, "+", "%", non-ASCII.
@@ -78,6 +80,7 @@ class Target:
     token_secret: str = ""
     callback: str = ""
     method: str = "GET"
+    signature_method: str = "HMAC-SHA1"  # of every check but the PLAINTEXT one
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.url)
@@ -85,6 +88,8 @@ class Target:
             raise ProbeError("the target must be an http:// or https:// URL with a host")
         if self.method.upper() not in ("GET", "POST", "PUT", "PATCH", "DELETE"):
             raise ProbeError("--method must be GET, POST, PUT, PATCH or DELETE")
+        if self.signature_method not in _HMAC_DIGESTS:
+            raise ProbeError("--signature-method must be HMAC-SHA1, HMAC-SHA256 or HMAC-SHA512")
 
 
 @dataclass(frozen=True)
@@ -104,7 +109,7 @@ class Variant:
     duplicate_nonce: bool = False
     extra_oauth: Pairs = ()
     version: str = "1.0"
-    signature_method: str = "HMAC-SHA1"
+    signature_method: str = ""  # "" = the target's
     form: Pairs = ()
     query: Pairs = ()
     json_body: str = ""
@@ -249,8 +254,9 @@ def _timestamp(variant: Variant, now: int) -> str:
 
 def _oauth(target: Target, variant: Variant, now: int, nonce: str) -> List[Tuple[str, str]]:
     """The protocol parameters of the request (section 3.1), before the signature."""
+    method = variant.signature_method or target.signature_method
     params = [("oauth_consumer_key", target.client_key), ("oauth_nonce", nonce),
-              ("oauth_signature_method", variant.signature_method), ("oauth_timestamp", _timestamp(variant, now)),
+              ("oauth_signature_method", method), ("oauth_timestamp", _timestamp(variant, now)),
               ("oauth_version", variant.version)]
     if variant.duplicate_nonce:
         params.append(("oauth_nonce", nonce[::-1]))
@@ -261,7 +267,8 @@ def _oauth(target: Target, variant: Variant, now: int, nonce: str) -> List[Tuple
     params.extend(variant.extra_oauth)
     if variant.json_body:
         body = variant.json_body + ("" if variant.body_hash == "right" else " ")
-        params.append(("oauth_body_hash", b64encode(hashlib.sha1(body.encode()).digest()).decode("ascii")))
+        digest = hashlib.new(_HMAC_DIGESTS[method], body.encode()).digest()
+        params.append(("oauth_body_hash", b64encode(digest).decode("ascii")))
     return params
 
 
@@ -276,7 +283,7 @@ def build(target: Target, variant: Variant, now: int, nonce: str) -> Wire:
     method = target.method.upper()
     url = append_query(target.url, variant.query)
     oauth = _oauth(target, variant, now, nonce)
-    signer = resolve(variant.signature_method)
+    signer = resolve(variant.signature_method or target.signature_method)
     base = signature_base_string(method, url, oauth + list(variant.form))
     signature = signer.sign(base, target.client_secret, target.token_secret)
     signed = oauth + [("oauth_signature", _tampered(signature) if variant.tamper else signature)]

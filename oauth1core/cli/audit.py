@@ -393,6 +393,8 @@ def _probe_parser() -> argparse.ArgumentParser:
     add_credential_options(parser)
     parser.add_argument("--callback", default="", help="oauth_callback (probing a temporary-credentials endpoint)")
     parser.add_argument("--method", default="GET", type=str.upper, choices=("GET", "POST", "PUT", "PATCH", "DELETE"))
+    parser.add_argument("--signature-method", default="HMAC-SHA1", type=str.upper,
+                        choices=("HMAC-SHA1", "HMAC-SHA256", "HMAC-SHA512"), help="of every check (default HMAC-SHA1)")
     parser.add_argument("--max-requests", type=int, default=40, metavar="N", help="never more requests (default 40)")
     parser.add_argument("--delay", type=float, default=0.2, metavar="SECONDS", help="between requests (default 0.2)")
     parser.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="per request (default 10)")
@@ -423,7 +425,7 @@ def _probe_target(args: argparse.Namespace) -> Target:
     if args.max_requests < 1 or args.delay < 0 or args.timeout <= 0:
         raise CliError("--max-requests must be at least 1, --delay not negative, --timeout positive")
     return Target(args.url, key, secret(args, "client_secret"), args.token or client_key(args, "token") or "",
-                  secret(args, "token_secret"), args.callback, args.method)  # fmt: skip
+                  secret(args, "token_secret"), args.callback, args.method, args.signature_method)  # fmt: skip
 
 
 def main_probe(argv: List[str]) -> int:
