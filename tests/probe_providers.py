@@ -1,8 +1,9 @@
 """Providers for the probe's tests, each run as its own process on a free loopback port.
 
 ``python tests/probe_providers.py NAME [--cert PEM --key PEM]`` serves ``/whoami`` (GET or POST),
-a protected resource that needs the token credentials below, and prints its base URL on the first
-line of its standard output; it stops when its standard input closes.
+a protected resource that needs the token credentials below, and ``/count``, how many requests
+``/whoami`` received; it prints its base URL on the first line of its standard output and stops
+when its standard input closes.
 
 * ``oauthlib``: oauthlib's ``ResourceEndpoint`` with a ``RequestValidator`` that keeps only what a
   user must supply (clients, tokens, a nonce store); every limit and setting is oauthlib's default
@@ -152,11 +153,17 @@ class _Quiet(WSGIRequestHandler):
 
 
 def app_of(check: Callable[[str, str, Dict[str, str], str], Verdict], scheme: str) -> Callable[..., Iterable[bytes]]:
+    received = [0]  # requests to /whoami, told by GET /count (the probe's budget, counted apart)
+
     def app(environ: Dict[str, Any], start_response: StartResponse) -> List[bytes]:
         environ["wsgi.url_scheme"] = scheme
+        if environ.get("PATH_INFO") == "/count":
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [str(received[0]).encode()]
         if environ.get("PATH_INFO") != "/whoami":
             start_response("404 Not Found", [("Content-Type", "text/plain")])
             return [b"not found"]
+        received[0] += 1
         status, problem = check(*_read(environ))
         if status == 200:
             start_response("200 OK", [("Content-Type", "application/json")])

@@ -141,15 +141,23 @@ def test_serve_gives_no_finding() -> None:
         assert "skipped" not in out and CLIENT_SECRET not in out and token_secret not in out
 
 
+def _received(whoami: str) -> int:
+    import urllib.request
+
+    return int(urllib.request.urlopen(whoami.replace("/whoami", "/count"), timeout=30).read())
+
+
 def test_limits_and_refusals(lax: str) -> None:
+    before = _received(lax)
     status, out, _ = probe(lax, "--max-requests", "5", "--json", *CREDENTIALS)
     report = json.loads(out)
-    assert report["requests"] == 5
+    assert report["requests"] == 5 and _received(lax) - before == 5  # counted by the provider too
     assert sum("--max-requests 5" in entry["note"] for entry in report["skipped"]) == len(plan()) - 4 - 4
     assert [entry["note"] for entry in report["skipped"]].count("needs a body: probe with --method POST") == 4
+    before = _received(lax)
     status, out, err = probe(lax, "--client-key", CLIENT_KEY, "--client-secret", "wrong-secret-123",
                              "--token", TOKEN, "--token-secret", TOKEN_SECRET)
-    assert (status, out) == (2, "")
+    assert (status, out, _received(lax) - before) == (2, "", 1)
     assert "not accepted (401 signature_invalid: the credentials are wrong" in err and "nothing else was sent" in err
     assert TOKEN_SECRET not in err and "wrong-secret-123" not in err
     status, _, err = probe("ftp://127.0.0.1/x", *CREDENTIALS)
