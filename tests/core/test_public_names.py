@@ -78,6 +78,11 @@ PUBLIC = {
                          "explain", "Explanation", "diagnose", "Diagnosis", "Finding", "MISTAKES", "Mistake"},
     "oauth1core.audit.diagnose": {"Finding", "Diagnosis", "diagnose"},
     "oauth1core.audit.mistakes": {"Mistake", "MISTAKES", "Variant"},
+    # docs/audit.md: Probing a provider; A conformance kit (issue 15).
+    "oauth1core.audit.probe": {"Target", "Variant", "Check", "Wire", "Result", "Report", "FINDINGS", "plan", "build",
+                               "judge", "http_sender", "run_probe", "ProbeError"},
+    "oauth1core.audit.conformance": {"Case", "Outcome", "ConformanceError", "KINDS", "load_cases", "compare",
+                                     "Implementation", "run", "totals", "by_kind"},
 }
 
 
