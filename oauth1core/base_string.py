@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 import re
-from typing import Iterable, List, Sequence, Tuple
+from typing import Iterable, List, Tuple
 
 from .encoding import ENCODED_ASCII, UNRESERVED, _escapes_are_canonical, percent_encode
 from .errors import ParameterRejected
@@ -195,12 +195,14 @@ def _signing_uri(uri: str) -> Tuple[str, str, Tuple[str, ...]]:
     return base_uri, _encoded_base_uri(base_uri), tuple(_form_items(query))
 
 
-def _assemble(method: str, base_uri: str, items: Sequence[str], encoded_base_uri: str = "") -> str:
+def _assemble(method: str, base_uri: str, items: List[str], encoded_base_uri: str = "") -> str:
     """Section 3.4.1.1 steps 1-5 from the signed parameters' items (:func:`_item`), which must
     already exclude ``oauth_signature`` and the Authorization header's ``realm``; the encoded
-    base string URI may be given (see :func:`_signing_uri`). ``items`` is not changed."""
+    base string URI may be given (see :func:`_signing_uri`). ``items`` is a list the caller
+    hands over: it is sorted in place (every caller builds a new one)."""
+    items.sort()
     encoded_method = _ENCODED_METHODS.get(method)
     if encoded_method is None:
         encoded_method = percent_encode(method.upper())
     encoded_uri = encoded_base_uri or _encoded_base_uri(base_uri)
-    return encoded_method + "&" + encoded_uri + "&" + "%26".join(sorted(items)).replace(" ", "%3D")
+    return encoded_method + "&" + encoded_uri + "&" + "%26".join(items).replace(" ", "%3D")

@@ -328,8 +328,7 @@ class Client:
         Content-Type gets that one. ``nonce`` and ``timestamp`` override the client's sources.
         """
         new_headers: Dict[str, str] = dict(headers) if headers else {}
-        body, is_form = self._prepare_body(method, new_headers, body)
-        body_text = _form_text(body) if is_form and body else None
+        body, is_form, body_text = self._prepare_body(method, new_headers, body)
         timestamp_text = generate_timestamp(self.clock, self.clock_offset) if timestamp is None else str(timestamp)
         # The text of an int needs no encoding.
         encoded_timestamp = timestamp_text if timestamp is None or type(timestamp) is int else percent_encode(timestamp_text)
@@ -337,19 +336,22 @@ class Client:
             nonce = self.nonce_source()
         template = self._template
         oauth = [*template.head, ("oauth_timestamp", timestamp_text), ("oauth_nonce", nonce), *template.tail]
-        # Each request's protocol parameters, encoded (section 3.6), in the order they are sent.
-        encoded: List[Param] = [("oauth_timestamp", encoded_timestamp), ("oauth_nonce", percent_encode(nonce))]
+        # This request's protocol parameters, encoded (section 3.6), and their items.
+        encoded = [encoded_timestamp, percent_encode(nonce)]
+        items = [_item("oauth_timestamp", encoded[0]), _item("oauth_nonce", encoded[1])]
         if self.body_hash and not is_form:
             algorithm = self.method.body_hash
             assert algorithm is not None  # checked when built
             body_hash = body_hash_value(body, algorithm)
             oauth.append(("oauth_body_hash", body_hash))
-            encoded.append(("oauth_body_hash", percent_encode(body_hash)))
-        base_string = self._base_string(method, uri, body_text, encoded)
+            encoded.append(percent_encode(body_hash))
+            items.append(_item("oauth_body_hash", encoded[2]))
+        base_string = self._base_string(method, uri, body_text, items)
         signature = template.sign(base_string)
         oauth.append(("oauth_signature", signature))
         if self.placement == "header":
-            _set_authorization(new_headers, template, encoded, percent_encode(signature))
+            encoded.append(percent_encode(signature))
+            _set_authorization(new_headers, template, encoded)
         elif self.placement == "query":
             # Section 3.5.3: added to the query, after the existing parameters.
             uri = append_query(uri, oauth)
@@ -357,10 +359,12 @@ class Client:
             body = _append_form(body, body_text, oauth)
         return SignedRequest(method, uri, new_headers, body, base_string, signature, oauth)
 
-    def _prepare_body(self, method: str, headers: Dict[str, str], body: Body) -> Tuple[Union[str, bytes, None], bool]:
-        """The body as sent (pairs form-encoded, section 3.5.2) and whether it is form-encoded
-        (section 3.4.1.3.1); the Content-Type set in ``headers`` where the body or the body
-        placement makes it form."""
+    def _prepare_body(
+        self, method: str, headers: Dict[str, str], body: Body
+    ) -> Tuple[Union[str, bytes, None], bool, Optional[str]]:
+        """The body as sent (pairs form-encoded, section 3.5.2), whether it is form-encoded
+        (section 3.4.1.3.1) and then its text; the Content-Type set in ``headers`` where the
+        body or the body placement makes it form."""
         content_type = headers.get("Content-Type") or header_value(headers, "Content-Type")
         if body is not None and not isinstance(body, (str, bytes)):
             pairs = list(body.items()) if isinstance(body, Mapping) else list(body)
@@ -379,17 +383,18 @@ class Client:
                 is_form = True
             elif not is_form:
                 raise ValueError("the body placement needs Content-Type application/x-www-form-urlencoded")
-        return body, is_form
+        return body, is_form, _form_text(body) if is_form and body else None
 
-    def _base_string(self, method: str, uri: str, body_text: Optional[str], encoded: List[Param]) -> str:
+    def _base_string(self, method: str, uri: str, body_text: Optional[str], stamp_items: List[str]) -> str:
         """Section 3.4.1.1 over the signed parameters (3.4.1.3.1), as items of the base string:
-        the query's, the form body's, then the protocol parameters."""
+        the query's, the form body's, then the protocol parameters (the template's and this
+        request's ``stamp_items``)."""
         base_uri, encoded_base_uri, query_items = _signing_uri(uri)
         items = list(query_items)
         if body_text:
             items += _form_items(body_text)
         items += self._template.items
-        items += [_item(name, value) for name, value in encoded]
+        items += stamp_items
         return _assemble(method, base_uri, items, encoded_base_uri)
 
 
@@ -401,20 +406,21 @@ def _form_text(body: Union[str, bytes, None]) -> str:
         raise EncodingError("a form-encoded body must be UTF-8 text") from None
 
 
-def _set_authorization(headers: Dict[str, str], template: _Template, encoded: List[Param], signature: str) -> None:
+def _set_authorization(headers: Dict[str, str], template: _Template, encoded: List[str]) -> None:
     """Section 3.5.1: the Authorization header, replacing the caller's in any case: the
-    template's pieces filled in with this request's encoded values and signature."""
+    template's pieces filled in with this request's encoded timestamp, nonce, body hash (when
+    sent) and signature."""
     for name in headers:
         if name.lower() == "authorization":
             for stale in [k for k in headers if k.lower() == "authorization"]:
                 del headers[stale]
             break
-    if len(encoded) == 2:
+    if len(encoded) == 3:
         p = template.header
-        header = p[0] + encoded[0][1] + p[1] + encoded[1][1] + p[2] + signature + p[3]
+        header = p[0] + encoded[0] + p[1] + encoded[1] + p[2] + encoded[2] + p[3]
     else:
         p = template.header_with_hash
-        header = p[0] + encoded[0][1] + p[1] + encoded[1][1] + p[2] + encoded[2][1] + p[3] + signature + p[4]
+        header = p[0] + encoded[0] + p[1] + encoded[1] + p[2] + encoded[2] + p[3] + encoded[3] + p[4]
     headers["Authorization"] = header
 
 

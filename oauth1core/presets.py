@@ -334,7 +334,7 @@ _PRESETS = (
             "The callback also carries company, role and entity; an optional state (up to 512 letters and "
             "digits) on the authorization URL comes back too: check it with parse_callback(expected_state=...). "
             "A denial comes back as an empty oauth_verifier.",
-            "Nonces of at least 6 characters (this library's are 32); timestamps must not go backwards.",
+            "Nonces of at least 6 characters (this library's are 24 letters and digits); timestamps must not go backwards.",
         ),
     ),
     Preset(

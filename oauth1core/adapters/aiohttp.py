@@ -28,7 +28,11 @@ from __future__ import annotations
 
 from typing import Optional
 
-import aiohttp
+try:
+    import aiohttp
+except ModuleNotFoundError as missing:  # one line that says what to install
+    raise ModuleNotFoundError(f"oauth1core.adapters.aiohttp needs aiohttp: pip install 'oauth1core[aiohttp]'",
+                              name=missing.name) from None
 from aiohttp import ClientRequest, ClientResponse, hdrs
 from yarl import URL
 

@@ -211,4 +211,18 @@ def resolve(name: str, *, private_key: Any = None, public_key: Any = None) -> Si
         from .rsa import rsa_method
 
         return rsa_method(name, private_key=private_key, public_key=public_key)
-    raise SignatureMethodRejected("unsupported signature method", parameter="oauth_signature_method")
+    raise SignatureMethodRejected(_unsupported(name), parameter="oauth_signature_method")
+
+
+def _unsupported(name: object) -> str:
+    """The error for an unknown method name: the value (cut at 40 characters), the supported
+    names, and the one meant when only the case differs. Names match exactly (RFC 5849 section
+    3.4 writes them upper case; oauthlib, Authlib and our server compare them exactly, so a
+    client that sent ``hmac-sha1`` would be refused everywhere): we say so rather than fold case."""
+    text = str(name)
+    shown = repr(text) if len(text) <= 40 else repr(text[:40]) + "..."
+    message = f"unsupported signature method {shown}; supported: {', '.join(STANDARD_METHODS)}"
+    meant = next((known for known in STANDARD_METHODS if known.lower() == text.strip().lower()), None)
+    if meant is not None:
+        message += f" (names are case-sensitive: {meant!r}?)"
+    return message

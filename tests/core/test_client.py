@@ -150,7 +150,7 @@ def test_clock_offset_and_default_nonce():
     client = Client("ck", "cs", clock=lambda: 1000, clock_offset=-30)
     first, second = client.sign("GET", "https://h/"), client.sign("GET", "https://h/")
     nonces = [dict(s.oauth_params)["oauth_nonce"] for s in (first, second)]
-    assert nonces[0] != nonces[1] and len(nonces[0]) == 32
+    assert nonces[0] != nonces[1] and len(nonces[0]) == 24
     assert dict(first.oauth_params)["oauth_timestamp"] == "970"
 
 

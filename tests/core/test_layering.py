@@ -36,9 +36,14 @@ RANK = {
     "server": 9,
     "http11": 8,
     "httpserver": 10,
-    "cli": 11,
+    "gateway": 10,
+    "wsgi": 11,
+    "asgi": 11,
+    "integrations": 12,
+    "cli": 13,
 }
-THIRD_PARTY = {"requests", "httpx", "aiohttp", "cryptography", "redis", "oauthlib", "authlib", "rsa", "pyasn1", "OpenSSL"}
+THIRD_PARTY = {"requests", "httpx", "aiohttp", "cryptography", "redis", "oauthlib", "authlib", "rsa", "pyasn1", "OpenSSL",
+               "flask", "django", "starlette", "fastapi"}
 
 
 def module_files():
@@ -76,7 +81,7 @@ def imports(path):
 
 def test_no_third_party_imports_outside_adapters_and_optional_stores():
     for rel, path in module_files():
-        if rel.startswith("adapters" + os.sep) or rel == os.path.join("stores", "redis.py"):
+        if rel.startswith(("adapters" + os.sep, "integrations" + os.sep)) or rel == os.path.join("stores", "redis.py"):
             continue
         for level, name in imports(path):
             if level == 0:

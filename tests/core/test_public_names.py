@@ -61,17 +61,32 @@ PUBLIC = {
     "oauth1core.flow": {"Endpoints", "FlowState", "TokenCredentials", "ThreeLeggedFlow", "FlowError",
                         "ProviderError", "ResponseError", "CallbackError", "AuthorizationDenied", "clock_correction"},
     "oauth1core.transport": {"HTTPResponse", "Transport", "UrllibTransport", "obtain_temporary_credentials",
-                             "obtain_token_credentials"},
+                             "obtain_token_credentials", "NetworkError"},
     "oauth1core.presets": {"Preset", "get_preset", "preset_names"},
     "oauth1core.adapters.urllib": {"sign_request", "OAuth1Handler"},
-    "oauth1core.adapters.requests": {"OAuth1Auth"},
-    "oauth1core.adapters.httpx": {"OAuth1Auth"},
+    "oauth1core.adapters.requests": {"OAuth1Auth", "OAuth1", "OAuth1Session", "TokenMissing", "TokenRequestDenied",
+                                     "VerifierMissing"},  # the drop-ins: docs/migrating.md
+    "oauth1core.adapters.httpx": {"OAuth1Auth", "OAuth1Client", "AsyncOAuth1Client", "OAuthError"},
     "oauth1core.adapters.aiohttp": {"OAuth1Middleware"},
+    # README: Inside a web application; docs/provider.md.
+    "oauth1core.gateway": {"PublicOrigin", "OAuth1Request", "Consent", "Decision", "ENDPOINT_PATHS", "PROXY_HEADERS",
+                           "parse_forwarded"},
+    "oauth1core.wsgi": {"OAuth1Middleware", "ProviderEndpoints", "REQUEST_KEY", "verified_request"},
+    "oauth1core.asgi": {"OAuth1Middleware", "ProviderEndpoints", "REQUEST_KEY"},
+    "oauth1core.integrations": {"Integration", "EnvSettings", "settings_from_env", "check_password"},
+    "oauth1core.integrations.flask": {"FlaskProvider", "verified"},
+    "oauth1core.integrations.django": {"DjangoProvider", "verified"},
+    "oauth1core.integrations.starlette": {"StarletteProvider", "OAuth1Refused", "verified"},
     # README: Why was my request rejected?; docs/audit.md. The package is the facade.
     "oauth1core.audit": {"Capture", "CaptureError", "parse_raw", "parse_har", "from_parts", "Observed", "observe",
                          "explain", "Explanation", "diagnose", "Diagnosis", "Finding", "MISTAKES", "Mistake"},
     "oauth1core.audit.diagnose": {"Finding", "Diagnosis", "diagnose"},
     "oauth1core.audit.mistakes": {"Mistake", "MISTAKES", "Variant"},
+    # docs/audit.md: Probing a provider; A conformance kit (issue 15).
+    "oauth1core.audit.probe": {"Target", "Variant", "Check", "Wire", "Result", "Report", "FINDINGS", "plan", "build",
+                               "judge", "http_sender", "run_probe", "ProbeError"},
+    "oauth1core.audit.conformance": {"Case", "Outcome", "ConformanceError", "KINDS", "load_cases", "compare",
+                                     "Implementation", "run", "totals", "by_kind"},
 }
 
 
