@@ -140,7 +140,7 @@ def test_import_loads_only_what_signing_needs():
         "oauth1core.client",
     }, loaded
     stdlib = set(out[1].split()) if len(out) > 1 else set()
-    for heavy in ("secrets", "json", "sqlite3", "http.server", "urllib.request", "argparse"):
+    for heavy in ("secrets", "json", "sqlite3", "http.server", "urllib.request", "argparse", "typing", "dataclasses"):
         assert heavy not in stdlib, heavy
 
 
