@@ -28,7 +28,12 @@ import hashlib  # noqa: E402
 print("micropython", sys.implementation.version, getattr(sys.implementation, "_build", ""), getattr(sys.implementation, "_machine", ""))
 print("hashlib_sha1", hasattr(hashlib, "sha1"))
 if STUB_SHA1 and not hasattr(hashlib, "sha1"):
-    hashlib.sha1 = hashlib.sha256
+
+    class _Hashlib:  # a built-in module takes no new attribute: micro gets this one instead
+        sha1 = hashlib.sha256
+        sha256 = hashlib.sha256
+
+    micro.hashlib = _Hashlib
     print("sha1_stubbed_by_sha256 True")
 
 ARGS = ("GET", "http://photos.example.net/photos?file=vacation.jpg&size=original", "dpf43f3p2l4k3l03", "kd94hf93k423kf44", "nnch734d00sl2jdk", "pfkkdhi9sl3r4s00")
@@ -52,16 +57,22 @@ def allocated(method):
         gc.enable()
 
 
-def microseconds(method, count):
-    start = time.ticks_us()
-    for _ in range(count):
-        one(method)
-    return time.ticks_diff(time.ticks_us(), start) // count
+def microseconds(method, count=20, rounds=5):
+    """The fastest of ``rounds`` rounds of ``count`` signatures, per signature (the machine
+    may be busy: the minimum is the least disturbed)."""
+    best = None
+    for _ in range(rounds):
+        start = time.ticks_us()
+        for _ in range(count):
+            one(method)
+        elapsed = time.ticks_diff(time.ticks_us(), start) // count
+        best = elapsed if best is None else min(best, elapsed)
+    return best
 
 
 for method in ("HMAC-SHA1", "HMAC-SHA256", "PLAINTEXT"):
     print("alloc_" + method, allocated(method))
-    print("us_" + method, microseconds(method, 20))
+    print("us_" + method, microseconds(method))
 gc.collect()
 _before = gc.mem_alloc()
 micro.generate_nonce()
