@@ -14,8 +14,9 @@ HMAC-SHA256 and PLAINTEXT, parameters in the Authorization header. No verificati
 HMAC-SHA512 (no ``hashlib.sha512`` on MicroPython) or strict decoding: docs/micropython.md.
 
 Written for MicroPython's subset: no ``typing`` at run time (annotations naming typing types are
-strings, imported only for mypy), no ``functools``, ``secrets``, ``hmac``, ``re``,
-``str.isascii`` or ``bytes.translate``, and no ``except`` of a name a port may lack.
+strings, imported only for mypy), no ``functools``, ``secrets``, ``hmac``, ``re``, ``binascii``,
+``str.isascii``, ``str.partition`` or ``bytes.translate``, and no ``except`` of a name a port may
+lack.
 """
 
 import hashlib
@@ -40,7 +41,8 @@ _EPOCH_2000 = 946684800
 
 
 def _escape(text: str, keep: bytes) -> str:
-    """``text`` as UTF-8 octets, those not in ``keep`` written ``%XX`` (upper-case hex)."""
+    """``text`` as UTF-8 octets, those not in ``keep`` written ``%XX`` in upper-case hex (RFC 5849
+    section 3.6 with ``keep`` the unreserved set; section 3.4.1.2's path with the path characters)."""
     data = text.encode("utf-8")
     for octet in data:
         if octet not in keep:
@@ -81,13 +83,20 @@ def _form_decode(value: str) -> str:
     return str(out, "utf-8")
 
 
+def _cut(text: str, sep: str) -> "Tuple[str, str]":
+    """``text`` split at the first ``sep``: before and after ("" when absent). Not
+    ``str.partition``, which some ports are built without (MICROPY_PY_BUILTINS_STR_PARTITION)."""
+    index = text.find(sep)
+    return (text, "") if index < 0 else (text[:index], text[index + len(sep) :])
+
+
 def parse_form(text: str) -> "List[Param]":
     """Parse an ``application/x-www-form-urlencoded`` string (RFC 5849 section 3.4.1.3.1): pairs
     split on "&", name from value on the first "=", each side decoded; empty pairs skipped."""
     params = []
     for pair in text.split("&"):
         if pair:
-            name, _, value = pair.partition("=")
+            name, value = _cut(pair, "=")
             params.append((_form_decode(name), _form_decode(value)))
     return params
 
@@ -102,18 +111,18 @@ def _split(uri: str) -> "Tuple[str, str]":
     and host lower-cased, userinfo and fragment dropped, the port kept only when it is not the
     scheme's default, the path "/" when empty and otherwise as sent (characters that cannot be
     sent percent-encoded). Raises ValueError when the URI is not absolute."""
-    scheme, sep, rest = uri.partition("://")
-    if not sep or not scheme:
+    index = uri.find("://")
+    if index < 1:
         raise ValueError("URI not absolute")
-    scheme = scheme.lower()
-    rest = rest.partition("#")[0]
+    scheme, rest = uri[:index].lower(), _cut(uri[index + 3 :], "#")[0]
     end = len(rest)
     for stop in "/?":
         index = rest.find(stop)
         if 0 <= index < end:
             end = index
-    host, path = rest[:end].rpartition("@")[2], rest[end:]
-    path, _, query = path.partition("?")
+    host = rest[:end]
+    host = host[host.rfind("@") + 1 :]  # userinfo is not part of the Host header
+    path, query = _cut(rest[end:], "?")
     colon = host.rfind(":")
     port = ""
     if colon > host.rfind("]"):  # never split an IPv6 literal on its colons
@@ -138,7 +147,8 @@ def normalize_parameters(params: "Iterable[Param]") -> str:
 
 
 def _sorted_items(params: "Iterable[Param]", percent: str) -> "List[str]":
-    """The sorted ``name value`` strings of :func:`normalize_parameters`, "%" written ``percent``."""
+    """The sorted ``name value`` strings of :func:`normalize_parameters` (section 3.4.1.3.2),
+    "%" written ``percent``."""
     items = [(percent_encode(n) + " " + percent_encode(v)).replace("%", percent) for n, v in params]
     items.sort()
     return items
@@ -171,7 +181,8 @@ def signing_key(client_secret: str, token_secret: str) -> str:
 
 
 def _sha1(data: bytes) -> bytes:
-    """SHA-1 (FIPS 180-4 section 6.1) in Python, for ports whose ``hashlib`` has none."""
+    """SHA-1 (FIPS 180-4 section 6.1) in Python, for HMAC-SHA1 (RFC 5849 section 3.4.2) on ports
+    whose ``hashlib`` has none."""
     mask = 0xFFFFFFFF
     size = len(data)
     data = bytes(data) + b"\x80" + bytes((55 - size) % 64) + (size * 8).to_bytes(8, "big")
@@ -198,7 +209,7 @@ def _sha1(data: bytes) -> bytes:
 
 def _digest(name: str) -> "Callable[[bytes, bytes], bytes]":
     """``digest(a, b)``: the hash ``name`` of ``a`` then ``b``, from ``hashlib`` (no copy of
-    ``b``), SHA-1 falling back to :func:`_sha1`."""
+    ``b``), SHA-1 falling back to :func:`_sha1` (the hashes of RFC 5849 section 3.4.2)."""
     new = getattr(hashlib, name, None)
     if new is None:
         if name != "sha1":
@@ -214,7 +225,8 @@ def _digest(name: str) -> "Callable[[bytes, bytes], bytes]":
 
 
 def _hmac(key: bytes, message: bytes, digest: "Callable[[bytes, bytes], bytes]") -> bytes:
-    """HMAC (RFC 2104 section 2) for a hash of 64-octet blocks (SHA-1, SHA-256):
+    """HMAC (RFC 2104 section 2, as RFC 5849 section 3.4.2 uses it), for a hash of 64-octet
+    blocks (SHA-1, SHA-256):
     ``H(K ^ opad, H(K ^ ipad, text))``, ``K`` the key zero-padded (hashed first when longer)."""
     if len(key) > 64:
         key = digest(key, b"")
@@ -224,7 +236,8 @@ def _hmac(key: bytes, message: bytes, digest: "Callable[[bytes, bytes], bytes]")
 
 
 def _base64(data: bytes) -> str:
-    """Base64 (RFC 2045 section 6.8) of ``data``, "=" padded: a few lines instead of
+    """Base64 (RFC 2045 section 6.8, RFC 5849 section 3.4.2's last step) of ``data``, "="
+    padded: a few lines instead of
     ``binascii``, which some ports build in Python (the WebAssembly port's allocates 6 KB)."""
     out = bytearray()
     size = len(data)
@@ -269,7 +282,7 @@ def build_authorization_header(params: "Iterable[Param]", realm: "Optional[str]"
 
 
 def _random_bytes(size: int) -> bytes:
-    """``size`` random octets: ``os.urandom`` where the port has it (unix, ESP32, RP2040,
+    """``size`` random octets for nonces (RFC 5849 section 3.3): ``os.urandom`` where the port has it (unix, ESP32, RP2040,
     STM32 with an RNG; CPython), else the host's ``crypto.getRandomValues`` through the ``js``
     module (the WebAssembly port), else the ``random`` module (a PRNG seeded at boot, by a
     hardware source on most ports: unique, not unpredictable)."""
@@ -300,7 +313,8 @@ def generate_nonce() -> str:
 
 
 def _epoch_offset(gmtime: "Callable[[int], Tuple[int, ...]]") -> int:
-    """Seconds to add to ``time.time()`` for the Unix epoch: 946684800 on ports whose epoch is
+    """Seconds to add to ``time.time()`` for the Unix epoch that RFC 5849 section 3.3's
+    timestamps count from: 946684800 on ports whose epoch is
     2000-01-01 (``gmtime(0)`` is in 2000), 0 elsewhere."""
     return _EPOCH_2000 if gmtime(0)[0] == 2000 else 0
 
