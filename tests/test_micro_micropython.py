@@ -73,6 +73,7 @@ def assert_ran(done, expected_requests):
     assert int(counts["rfc5849-1.2"]) == 3
     assert sum(int(counts["sign-" + m]) for m in MICRO_METHODS) == expected_requests
     assert int(counts["vector-signature"]) >= 5 and int(counts["signature"]) >= 15 and int(counts["sha1"]) == 8
+    assert counts["timestamp"] == "4" and counts["epoch"] == "4" and counts["nonce"] == "402" and counts["build"] == "2"
     return done.stdout
 
 

@@ -78,6 +78,35 @@ check("epoch", micro._epoch_offset(time.gmtime), 0 if CASES["epoch_year"] == 197
 check("epoch", micro._epoch_offset(lambda seconds: (2000, 1, 1, 0, 0, 0, 5, 1)), 946684800, "2000 epoch")
 check("epoch", micro._epoch_offset(lambda seconds: (1970, 1, 1, 0, 0, 0, 3, 1)), 0, "1970 epoch")
 check("timestamp", abs(int(micro.generate_timestamp()) - CASES["now"]) < 600, True, "near the host's clock")
+
+
+class Clock2000:
+    """The time module of a port whose epoch is 2000-01-01."""
+
+    now = CASES["now"] - 946684800
+
+    @staticmethod
+    def time():
+        return Clock2000.now
+
+    @staticmethod
+    def gmtime(seconds):
+        return (2000, 1, 1, 0, 0, 0, 5, 1)
+
+
+saved_time = micro.time
+micro.time = Clock2000
+try:
+    check("timestamp", micro.generate_timestamp(), str(CASES["now"]), "2000 epoch, clock set")
+    Clock2000.now = 600  # ten minutes after boot, before ntptime.settime()
+    try:
+        micro.sign("GET", "https://api.example.com/x", "ck", "cs")
+        refused = False
+    except ValueError:
+        refused = True
+    check("timestamp", refused, True, "clock not set")
+finally:
+    micro.time = saved_time
 check("timestamp", int(micro.generate_timestamp(offset=-3600)) < int(micro.generate_timestamp()), True, "offset")
 
 gc.collect()
