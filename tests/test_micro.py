@@ -221,6 +221,12 @@ def test_generated_requests_same_header_as_client(request):
     for method in MICRO_METHODS:
         kwargs["signature_method"] = method
         assert micro.sign(*args, **kwargs) == core_header(args, kwargs), method
+    # Nonce and timestamp left to micro: the client signs the same with the ones it chose.
+    del kwargs["nonce"], kwargs["timestamp"]
+    header = micro.sign(*args, **kwargs)
+    oauth = dict(parse_authorization_header(header))
+    assert len(oauth["oauth_nonce"]) == 24 and abs(int(oauth["oauth_timestamp"]) - time.time()) < 5
+    assert header == core_header(args, dict(kwargs, nonce=oauth["oauth_nonce"], timestamp=oauth["oauth_timestamp"]))
 
 
 @settings(max_examples=150, deadline=None)
