@@ -208,11 +208,12 @@ def requests(draw):
 
 
 # Hypothesis generates slowly on PyPy (a minute for 1200): there the run checks that micro runs
-# and agrees, on fewer examples; the thousands are CPython's.
-EXAMPLES = 1200 if platform.python_implementation() == "CPython" else 200
+# and agrees, on a sixth of the examples; the thousands are CPython's.
+def examples(count):
+    return count if platform.python_implementation() == "CPython" else count // 6
 
 
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(1200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(requests())
 def test_generated_requests_same_header_as_client(request):
     # Each generated request is signed with the three methods: 3600 requests compared on
@@ -229,7 +230,7 @@ def test_generated_requests_same_header_as_client(request):
     assert header == core_header(args, dict(kwargs, nonce=oauth["oauth_nonce"], timestamp=oauth["oauth_timestamp"]))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(requests())
 def test_pure_sha1_fallback_gives_the_same_signatures(request):
     args, kwargs = request  # HMAC-SHA1, the default
@@ -242,7 +243,7 @@ def test_pure_sha1_fallback_gives_the_same_signatures(request):
         micro.hashlib = saved
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(st.one_of(st.binary(max_size=300), st.integers(0, 200).map(bytes)))
 def test_sha1_and_base64(data):
     assert micro._sha1(data) == hashlib.sha1(data).digest()
