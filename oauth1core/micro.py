@@ -29,29 +29,26 @@ if TYPE_CHECKING:
 
     Param = Tuple[str, str]
 
-_UNRESERVED = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
-_ALNUM = _UNRESERVED[:62]
+_UNRESERVED = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+_ALNUM = _UNRESERVED[:62].encode()
 _BASE64 = _ALNUM + b"+/"
 _HEX = b"0123456789ABCDEF"
 # Characters RFC 3986 section 3.3 allows in a path, "%" included so existing escapes stay.
-_PATH_SAFE = _UNRESERVED + b"!$&'()*+,;=:@/%"
+_PATH_SAFE = _UNRESERVED + "!$&'()*+,;=:@/%"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Seconds from 1970-01-01 to 2000-01-01: time.time() counts from 2000 on some ports.
 _EPOCH_2000 = 946684800
 
 
-def _escape(text: str, keep: bytes) -> str:
+def _escape(text: str, keep: str) -> str:
     """``text`` as UTF-8 octets, those not in ``keep`` written ``%XX`` in upper-case hex (RFC 5849
     section 3.6 with ``keep`` the unreserved set; section 3.4.1.2's path with the path characters)."""
-    data = text.encode("utf-8")
-    for octet in data:
-        if octet not in keep:
-            break
-    else:
-        return text  # nothing to escape (keys, tokens, nonces): no copy
+    if not text.strip(keep):
+        return text  # nothing to escape (keys, tokens, nonces): checked in C, no copy
     out = bytearray()
-    for octet in data:
-        if octet in keep:
+    octets = keep.encode()
+    for octet in text.encode("utf-8"):
+        if octet in octets:
             out.append(octet)
         else:
             out.append(37)
