@@ -222,9 +222,9 @@ def _digest(name: str) -> "Callable[[bytes, bytes], bytes]":
 
 
 def _hmac(key: bytes, message: bytes, digest: "Callable[[bytes, bytes], bytes]") -> bytes:
-    """HMAC (RFC 2104 section 2, as RFC 5849 section 3.4.2 uses it), for a hash of 64-octet
-    blocks (SHA-1, SHA-256):
-    ``H(K ^ opad, H(K ^ ipad, text))``, ``K`` the key zero-padded (hashed first when longer)."""
+    """HMAC (RFC 2104 section 2, as RFC 5849 section 3.4.2 uses it) for a hash of 64-octet
+    blocks (SHA-1, SHA-256): ``H(K ^ opad, H(K ^ ipad, text))``, ``K`` the key zero-padded
+    (hashed first when longer)."""
     if len(key) > 64:
         key = digest(key, b"")
     key += bytes(64 - len(key))
@@ -234,8 +234,8 @@ def _hmac(key: bytes, message: bytes, digest: "Callable[[bytes, bytes], bytes]")
 
 def _base64(data: bytes) -> str:
     """Base64 (RFC 2045 section 6.8, RFC 5849 section 3.4.2's last step) of ``data``, "="
-    padded: a few lines instead of
-    ``binascii``, which some ports build in Python (the WebAssembly port's allocates 6 KB)."""
+    padded: a few lines instead of ``binascii``, which some ports build in Python (the
+    WebAssembly port's allocates 6 KB per signature)."""
     out = bytearray()
     size = len(data)
     for i in range(0, size, 3):
@@ -279,10 +279,11 @@ def build_authorization_header(params: "Iterable[Param]", realm: "Optional[str]"
 
 
 def _random_bytes(size: int) -> bytes:
-    """``size`` random octets for nonces (RFC 5849 section 3.3): ``os.urandom`` where the port has it (unix, ESP32, RP2040,
-    STM32 with an RNG; CPython), else the host's ``crypto.getRandomValues`` through the ``js``
-    module (the WebAssembly port), else the ``random`` module (a PRNG seeded at boot, by a
-    hardware source on most ports: unique, not unpredictable)."""
+    """``size`` random octets for nonces (RFC 5849 section 3.3), from the best source the port
+    has: ``os.urandom`` (unix, ESP32, ESP8266, RP2040, STM32 with an RNG; CPython), else the
+    host's ``crypto.getRandomValues`` through the ``js`` module (the WebAssembly port), else the
+    ``random`` module (a PRNG seeded at boot, from a hardware source on most ports: unique
+    nonces, not unpredictable ones)."""
     urandom = getattr(os, "urandom", None)
     if urandom is not None:
         return urandom(size)  # type: ignore[no-any-return]
@@ -311,8 +312,8 @@ def generate_nonce() -> str:
 
 def _epoch_offset(gmtime: "Callable[[int], Tuple[int, ...]]") -> int:
     """Seconds to add to ``time.time()`` for the Unix epoch that RFC 5849 section 3.3's
-    timestamps count from: 946684800 on ports whose epoch is
-    2000-01-01 (``gmtime(0)`` is in 2000), 0 elsewhere."""
+    timestamps count from: 946684800 on ports whose epoch is 2000-01-01 (``gmtime(0)`` is in
+    2000), 0 elsewhere."""
     return _EPOCH_2000 if gmtime(0)[0] == 2000 else 0
 
 
