@@ -5,7 +5,7 @@ Time is CPU time, from the host (``getrusage`` of the child process): a run of N
 minus a run of none, over N. On a machine shared with other jobs the clock inside MicroPython
 (``time.ticks_us``, also reported, in the JSON) counts the time others take.
 
-    python benchmarks/micro.py             # a markdown table (about 30 s)
+    python benchmarks/micro.py             # a markdown table (about a minute)
     python benchmarks/micro.py --repeat 3  # each time the best of 3 runs (a busy machine)
     python benchmarks/micro.py --json      # the figures as JSON
 
