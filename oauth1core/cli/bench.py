@@ -40,5 +40,8 @@ def main(argv: List[str]) -> int:
         package = importlib.util.module_from_spec(spec)
         sys.modules[_PACKAGE] = package
         spec.loader.exec_module(package)
+    if "--http" in argv:  # requests per second over real HTTP (benchmarks/http_load.py)
+        http_load = importlib.import_module(_PACKAGE + ".http_load")
+        return int(http_load.main([arg for arg in argv if arg != "--http"]))
     suite = importlib.import_module(_PACKAGE + ".suite")
     return int(suite.main(argv))

@@ -1,0 +1,481 @@
+"""Requests per second over real HTTP: ``python -m oauth1core bench --http [--json] [--quick]``.
+
+For each stack (http_stacks.py) under each server, on loopback: the protected route
+``GET /api/whoami`` with requests signed beforehand, and the unsigned route of the same server
+(``GET /ping``; ``serve`` has none, so its ceiling is ``GET /`` answered 404 by the same
+router), alternately at each concurrency level. Each protected figure is also a fraction of
+that ceiling. The generator (http_gen.py) is a pool of standard-library processes; its CPU
+time, the servers' and the machine's are read for each measurement, and ``wrk`` (when it is
+installed) measures each server's ceiling again, as a check that the generator is not what
+limits it. README.md in this directory says how to read the results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any, Dict, List, NamedTuple, Optional, Tuple
+
+from . import http_gen, http_procs, http_stacks
+from .http_procs import Process, child_env, free_port, python, wait_http
+
+__all__ = ["main"]
+
+FULL_LEVELS = (1, 8, 32)
+QUICK_LEVELS = (4,)
+
+
+class Config(NamedTuple):
+    stack: str  # http_stacks.STACKS key, or "oauth1core-serve"
+    server: str  # serve | gunicorn-sync | gunicorn-gthread | uvicorn
+    store: str  # memory | sqlite | redis (oauth1core's store; the peers keep sets in memory)
+    workers: int
+    threads: int = 1
+
+
+def matrix(quick: bool, cores: int) -> List[Config]:
+    """The configurations measured: every stack, server and store of the issue (full), or one
+    of each stack and store (quick)."""
+    w = cores
+    if quick:
+        return [
+            Config("oauth1core-serve", "serve", "memory", 1),
+            Config("oauth1core-wsgi", "gunicorn-sync", "memory", w),
+            Config("oauth1core-wsgi", "gunicorn-gthread", "redis", w, 4),
+            Config("oauth1core-asgi", "uvicorn", "sqlite", w),
+            Config("flask+oauth1core", "gunicorn-sync", "memory", w),
+            Config("flask+oauthlib", "gunicorn-sync", "memory", w),
+            Config("flask+authlib", "gunicorn-sync", "memory", w),
+        ]
+    configs = [Config("oauth1core-serve", "serve", store, 1) for store in ("memory", "sqlite")]
+    for server, threads in (("gunicorn-sync", 1), ("gunicorn-gthread", 4)):
+        configs += [Config("oauth1core-wsgi", server, store, w, threads) for store in ("memory", "sqlite", "redis")]
+        configs += [Config(stack, server, "memory", w, threads)
+                    for stack in ("flask+oauth1core", "flask+oauthlib", "flask+authlib")]
+    configs += [Config("oauth1core-asgi", "uvicorn", store, w) for store in ("memory", "sqlite", "redis")]
+    return configs
+
+
+# -- servers ------------------------------------------------------------------------------------
+
+
+class Running(NamedTuple):
+    process: Process
+    port: int
+    ceiling_path: str
+    credentials: Tuple[str, str, str, str]
+    stand_in: str  # what replaced a missing integration, or ""
+
+
+def _random_name(length: int = 24) -> str:
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def _store_url(store: str, workdir: str, redis_url: str) -> str:
+    if store == "sqlite":
+        return "sqlite:" + os.path.join(workdir, f"bench-{secrets.token_hex(4)}.db")
+    return redis_url + f"?prefix=bench{secrets.token_hex(4)}:" if store == "redis" else "memory"
+
+
+def _server_command(config: Config, port: int, store_url: str, key: str, secret: str) -> Tuple[List[str], str, str]:
+    """The command line, the ceiling path, and the stand-in used (if any)."""
+    if config.server == "serve":
+        return ([python(), "-m", "oauth1core", "serve", "--host", "127.0.0.1", "--port", str(port), "--consumer",
+                 f"{key}:{secret}", "--user", f"{http_stacks.USER}:{_random_name()}", "--auto-approve",
+                 http_stacks.USER, "--store", store_url, "--quiet"], "/", "")
+    factory, _ = http_stacks.STACKS[config.stack]
+    stand_in = ""
+    needed = "asgi" if config.server == "uvicorn" else "wsgi"
+    if "oauth1core" in config.stack and not http_stacks.has_middleware(needed):
+        stand_in = (f"oauth1core.{needed} missing: benchmarks/http_stacks.py's StandIn{needed.upper()} "
+                    "calling Provider.verify_request")
+    if config.server == "uvicorn":
+        return ([python(), "-m", "uvicorn", "--factory", f"benchmarks.http_stacks:{factory}", "--host", "127.0.0.1",
+                 "--port", str(port), "--workers", str(config.workers), "--log-level", "warning", "--no-access-log",
+                 "--backlog", "2048"], http_stacks.UNSIGNED, stand_in)
+    kind = config.server.split("-")[1]
+    command = [python(), "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(config.workers),
+               "--worker-class", kind, "--backlog", "2048", "--log-level", "warning", "--graceful-timeout", "3",
+               "--timeout", "120"]
+    if kind == "gthread":
+        command += ["--threads", str(config.threads), "--keep-alive", "5"]
+    return command + [f"benchmarks.http_stacks:{factory}()"], http_stacks.UNSIGNED, stand_in
+
+
+def start(config: Config, workdir: str, redis_url: str) -> Running:
+    key, secret = _random_name(), _random_name()
+    token, token_secret = _random_name(), _random_name()
+    store_url = _store_url(config.store, workdir, redis_url)
+    port = free_port()
+    command, ceiling_path, stand_in = _server_command(config, port, store_url, key, secret)
+    env = child_env({"BENCH_CONSUMER": f"{key}:{secret}", "BENCH_TOKEN": f"{token}:{token_secret}",
+                     "BENCH_STORE": store_url})
+    process = Process(f"{config.stack}-{config.server}-{config.store}", command, env)
+    try:
+        wait_http(process, port, ceiling_path)
+        if config.server == "serve":
+            token, token_secret = three_legs(port, key, secret)
+    except BaseException:
+        process.stop()
+        raise
+    return Running(process, port, ceiling_path, (key, secret, token, token_secret), stand_in)
+
+
+def _fetch(port: int, method: str, target: str, headers: Dict[str, str]) -> Tuple[int, str]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request(method, target, headers=headers)
+        response = connection.getresponse()
+        return response.status, response.read().decode("utf-8", "replace")
+    finally:
+        connection.close()
+
+
+def three_legs(port: int, key: str, secret: str) -> Tuple[str, str]:
+    """Token credentials from ``serve`` (started with ``--auto-approve``), over HTTP (RFC 5849 2.1-2.3)."""
+    from urllib.parse import parse_qsl
+
+    from oauth1core import Client
+
+    base = f"http://127.0.0.1:{port}"
+    client = Client(key, secret, callback="oob")
+    status, body = _fetch(port, "POST", "/oauth/request_token",
+                          client.sign("POST", base + "/oauth/request_token").headers)
+    temporary = dict(parse_qsl(body))
+    if status != 200:
+        raise RuntimeError(f"serve: request_token answered {status}: {body[:200]}")
+    status, page = _fetch(port, "GET", f"/oauth/authorize?oauth_token={temporary['oauth_token']}", {})
+    found = re.search(r'id="oauth_verifier">([^<]+)<', page)
+    if found is None:
+        raise RuntimeError(f"serve: the authorize page shows no verifier ({status})")
+    client = client.replace(callback=None, token=temporary["oauth_token"],
+                            token_secret=temporary["oauth_token_secret"], verifier=found.group(1))
+    status, body = _fetch(port, "POST", "/oauth/access_token", client.sign("POST", base + "/oauth/access_token").headers)
+    if status != 200:
+        raise RuntimeError(f"serve: access_token answered {status}: {body[:200]}")
+    access = dict(parse_qsl(body))
+    return access["oauth_token"], access["oauth_token_secret"]
+
+
+def probe(running: Running) -> Dict[str, Any]:
+    """Before timing: a signed request gets 2xx and the right user, one without credentials and
+    one with a changed signature get refused (their statuses are reported)."""
+    from oauth1core import Client
+
+    key, secret, token, token_secret = running.credentials
+    uri = f"http://127.0.0.1:{running.port}{http_stacks.PROTECTED}"
+    client = Client(key, secret, token=token, token_secret=token_secret)
+    status, body = _fetch(running.port, "GET", http_stacks.PROTECTED,
+                          client.sign("GET", uri, nonce=secrets.token_hex(12)).headers)
+    document = json.loads(body) if status == 200 else {}
+    header = client.sign("GET", uri, nonce=secrets.token_hex(12)).headers["Authorization"]
+    at = header.index('oauth_signature="') + len('oauth_signature="')
+    tampered = header[:at] + ("B" if header[at] != "B" else "C") + header[at + 1:]
+    return {
+        "signed": status,
+        "signed_user_ok": document.get("user") == http_stacks.USER and document.get("consumer_key") == key,
+        "unsigned": _fetch(running.port, "GET", http_stacks.PROTECTED, {})[0],
+        "bad_signature": _fetch(running.port, "GET", http_stacks.PROTECTED, {"Authorization": tampered})[0],
+        "ceiling": _fetch(running.port, "GET", running.ceiling_path, {})[0],
+    }
+
+
+# -- measuring ----------------------------------------------------------------------------------
+
+
+class Settings(NamedTuple):
+    levels: Tuple[int, ...]
+    warmup: float
+    duration: float
+    wrk: bool
+
+
+def _snapshot(pgids: List[int]) -> Tuple[float, float, int, int]:
+    busy, total = http_procs.machine_cpu()
+    return time.monotonic(), http_procs.groups_cpu(pgids), busy, total
+
+
+def measure(pool: http_gen.Pool, running: Running, config: Config, settings: Settings, level: int,
+            protected: bool, expected_rps: float, pgids: List[int]) -> Dict[str, Any]:
+    """One row: ``level`` connections on the protected route (signed) or the ceiling route."""
+    key, secret, token, token_secret = running.credentials
+    path = http_stacks.PROTECTED if protected else running.ceiling_path
+    signing = (key, secret, token, token_secret, f"http://127.0.0.1:{running.port}{path}") if protected else None
+    outcome, per_process, before, after = pool.run(
+        running.port, path, signing, level, warmup=settings.warmup, duration=settings.duration,
+        expected_rps=expected_rps, sample=lambda: _snapshot(pgids))
+    requests = len(outcome.latencies) // 8
+    p50, p99 = http_gen.percentiles(outcome.latencies)
+    wall = after[0] - before[0]
+    busy, total = after[2] - before[2], after[3] - before[3]
+    return {
+        "stack": config.stack, "server": config.server, "store": config.store, "workers": config.workers,
+        "threads": config.threads, "concurrency": level, "route": "protected" if protected else "unsigned",
+        "requests_per_second": requests / settings.duration, "p50_ms": p50, "p99_ms": p99,
+        "ceiling_fraction": None, "requests": requests, "statuses": {str(k): v for k, v in outcome.statuses.items()},
+        "errors": outcome.errors, "signed_late": outcome.signed_late,
+        "generator_processes": sum(1 for o in per_process if o.latencies or o.cpu_seconds),
+        "generator_cpu_cores": outcome.cpu_seconds / settings.duration,
+        "generator_cpu_us_per_request": outcome.cpu_seconds / requests * 1e6 if requests else None,
+        "server_cpu_cores": (after[1] - before[1]) / wall if wall > 0 else None,
+        "machine_busy_fraction": busy / total if total else None,
+        "stand_in": running.stand_in,
+    }
+
+
+def _wrk(port: int, path: str, level: int, duration: float, script: str = "") -> Optional[Dict[str, Any]]:
+    """``wrk`` (one thread, ``level`` connections) on ``path``: its requests per second."""
+    binary = shutil.which("wrk")
+    if binary is None:
+        return None
+    command = [binary, "-t1", f"-c{level}", f"-d{max(1, round(duration))}s", "--latency"]
+    command += (["-s", script] if script else []) + [f"http://127.0.0.1:{port}{path}"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
+    found = re.search(r"Requests/sec:\s+([0-9.]+)", result.stdout)
+    bad = re.search(r"Non-2xx or 3xx responses:\s+([0-9]+)", result.stdout)
+    errors = re.search(r"Socket errors:(.*)", result.stdout)
+    if found is None:
+        return {"error": (result.stdout + result.stderr)[-300:]}
+    return {"requests_per_second": float(found.group(1)), "non_2xx": int(bad.group(1)) if bad else 0,
+            "socket_errors": errors.group(1).strip() if errors else ""}
+
+
+def _wrk_signed_script(running: Running, count: int, directory: str) -> str:
+    """A wrk Lua script sending ``count`` requests signed now, each once, in order."""
+    sign = http_gen._signer(running.credentials + (f"http://127.0.0.1:{running.port}{http_stacks.PROTECTED}",))
+    path = os.path.join(directory, f"wrk-{secrets.token_hex(4)}.lua")
+    with open(path, "w", encoding="ascii") as handle:
+        handle.write("local h = {\n")
+        for _ in range(count):
+            handle.write('"' + sign()["Authorization"].replace('"', '\\"') + '",\n')
+        handle.write("}\nlocal i = 0\nrequest = function()\n  i = i + 1\n"
+                     "  return wrk.format('GET', '%s', {Authorization = h[i]})\nend\n" % http_stacks.PROTECTED)
+    return path
+
+
+def wrk_check(running: Running, config: Config, settings: Settings, workdir: str) -> Optional[Dict[str, Any]]:
+    """wrk on the ceiling and on the protected route at the highest level: a second generator."""
+    if not settings.wrk or shutil.which("wrk") is None:
+        return None
+    level = max(settings.levels)
+    ceiling = _wrk(running.port, running.ceiling_path, level, settings.duration)
+    if ceiling is None or "error" in ceiling:
+        return {"concurrency": level, "ceiling": ceiling}
+    count = int(ceiling["requests_per_second"] * (round(settings.duration) + 1) * 1.5) + 100
+    script = _wrk_signed_script(running, count, workdir)
+    try:
+        protected = _wrk(running.port, http_stacks.PROTECTED, level, settings.duration, script)
+    finally:
+        os.unlink(script)
+    fraction = (protected["requests_per_second"] / ceiling["requests_per_second"]
+                if protected and "requests_per_second" in protected and ceiling["requests_per_second"] else None)
+    return {"concurrency": level, "ceiling": ceiling, "protected": protected, "ceiling_fraction": fraction,
+            "signed_requests_prepared": count}
+
+
+def run_config(pool: http_gen.Pool, config: Config, settings: Settings, workdir: str, redis: Optional[Process],
+               redis_url: str, progress: Any) -> Dict[str, Any]:
+    """Start the server, check it, measure each level (ceiling, then protected), stop it."""
+    progress(f"{config.stack} on {config.server} ({config.workers} workers), store {config.store}")
+    running = start(config, workdir, redis_url)
+    try:
+        checks = probe(running)
+        pgids = [running.process.pgid] + ([redis.pgid] if redis is not None and config.store == "redis" else [])
+        rows = []
+        for level in settings.levels:
+            ceiling = measure(pool, running, config, settings, level, False, 0.0, pgids)
+            ceiling["ceiling_fraction"] = 1.0
+            row = measure(pool, running, config, settings, level, True, ceiling["requests_per_second"], pgids)
+            if ceiling["requests_per_second"]:
+                row["ceiling_fraction"] = row["requests_per_second"] / ceiling["requests_per_second"]
+            row["ceiling_rps"] = ceiling["requests_per_second"]
+            rows += [row, ceiling]
+        wrk = wrk_check(running, config, settings, workdir)
+        alive = running.process.process.poll() is None
+    finally:
+        running.process.stop()
+    return {"config": config._asdict(), "checks": checks, "rows": rows, "wrk": wrk,
+            "server_alive_at_end": alive, "pgid": running.process.pgid, "port": running.port,
+            "stand_in": running.stand_in}
+
+
+# -- the report ---------------------------------------------------------------------------------
+
+
+def _versions() -> Dict[str, Optional[str]]:
+    from importlib import metadata
+
+    found: Dict[str, Optional[str]] = {}
+    for name in ("oauth1core", "gunicorn", "uvicorn", "httptools", "Flask", "Werkzeug", "oauthlib", "Authlib", "redis"):
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = None
+    redis_server = shutil.which("redis-server")
+    if redis_server:
+        out = subprocess.run([redis_server, "--version"], capture_output=True, text=True).stdout
+        found["redis-server"] = (re.findall(r"v=(\S+)", out) or [None])[0]
+    wrk = shutil.which("wrk")
+    if wrk:
+        out = subprocess.run([wrk, "-v"], capture_output=True, text=True)
+        found["wrk"] = (re.findall(r"wrk (\S+)", out.stdout + out.stderr) or [None])[0]
+    return found
+
+
+def _machine() -> Dict[str, Any]:
+    model = ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            model = next((line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")), "")
+    except OSError:
+        pass
+    return {"cpu": model, "cores": os.cpu_count(), "system": f"{platform.system()} {platform.release()}",
+            "python": f"{sys.implementation.name} {platform.python_version()}",
+            "load_average_at_start": list(os.getloadavg())}
+
+
+def _find(rows: List[Dict[str, Any]], **want: Any) -> List[Dict[str, Any]]:
+    return [row for row in rows if all(row.get(k) == v for k, v in want.items())]
+
+
+def targets(rows: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The issue's three targets, from this run's rows (at the highest concurrency measured for
+    the ratios; the best level for the built-in server)."""
+    results = []
+    protected = [row for row in rows if row["route"] == "protected"]
+    top = max((row["concurrency"] for row in protected), default=0)
+    for server in ("gunicorn-sync", "gunicorn-gthread"):
+        ours = _find(protected, stack="oauth1core-wsgi", server=server, store="memory", concurrency=top)
+        if ours:
+            results.append({"target": f"oauth1core WSGI under {server}, memory store: >= 0.8 of the unsigned ceiling",
+                            "value": ours[0]["ceiling_fraction"], "limit": 0.8,
+                            "met": (ours[0]["ceiling_fraction"] or 0) >= 0.8, "concurrency": top})
+        peer = _find(protected, stack="flask+oauthlib", server=server, concurrency=top)
+        for stack in ("oauth1core-wsgi", "flask+oauth1core"):
+            mine = _find(protected, stack=stack, server=server, store="memory", concurrency=top)
+            if mine and peer and peer[0]["requests_per_second"]:
+                ratio = mine[0]["requests_per_second"] / peer[0]["requests_per_second"]
+                results.append({"target": f"{stack} under {server}: >= 2x the rps of flask+oauthlib",
+                                "value": ratio, "limit": 2.0, "met": ratio >= 2.0, "concurrency": top})
+    serve = _find(protected, stack="oauth1core-serve", store="memory")
+    if serve:
+        best = max(serve, key=lambda row: row["requests_per_second"])
+        results.append({"target": "built-in server (serve), memory store: >= 2,000 requests per second",
+                        "value": best["requests_per_second"], "limit": 2000.0,
+                        "met": best["requests_per_second"] >= 2000, "concurrency": best["concurrency"]})
+    return results
+
+
+def _fmt(value: Optional[float], spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def render(report: Dict[str, Any]) -> str:
+    lines = [f"HTTP benchmark: {report['machine']['cpu']}, {report['machine']['cores']} cores, "
+             f"{report['machine']['python']}; {report['settings']['duration']} s per figure"]
+    lines.append(f"{'stack':<17} {'server':<17} {'store':<7} {'w':>2} {'conc':>4} {'route':<9} {'rps':>8} "
+                 f"{'p50 ms':>7} {'p99 ms':>7} {'x ceil':>6} {'gen cpu':>7} {'srv cpu':>7} {'busy':>5}")
+    for row in report["rows"]:
+        lines.append(
+            f"{row['stack']:<17} {row['server']:<17} {row['store']:<7} {row['workers']:>2} {row['concurrency']:>4} "
+            f"{row['route']:<9} {row['requests_per_second']:>8.0f} {_fmt(row['p50_ms'], '.2f'):>7} "
+            f"{_fmt(row['p99_ms'], '.2f'):>7} {_fmt(row['ceiling_fraction'], '.2f'):>6} "
+            f"{row['generator_cpu_cores']:>7.2f} {_fmt(row['server_cpu_cores'], '.2f'):>7} "
+            f"{_fmt(row['machine_busy_fraction'], '.2f'):>5}")
+    lines.append("\nchecks (status of a signed request, one without credentials, one with a changed signature):")
+    for config in report["configs"]:
+        c, k = config["config"], config["checks"]
+        wrk = config.get("wrk") or {}
+        wrk_text = ""
+        if wrk.get("protected") and wrk.get("ceiling"):
+            wrk_text = (f"; wrk at {wrk['concurrency']}: ceiling {wrk['ceiling'].get('requests_per_second', 0):.0f}, "
+                        f"protected {wrk['protected'].get('requests_per_second', 0):.0f} rps "
+                        f"(x {_fmt(wrk.get('ceiling_fraction'), '.2f')}, non-2xx {wrk['protected'].get('non_2xx')})")
+        lines.append(f"  {c['stack']} / {c['server']} / {c['store']}: {k['signed']}, {k['unsigned']}, "
+                     f"{k['bad_signature']}{wrk_text}" + (f"  [{config['stand_in']}]" if config["stand_in"] else ""))
+    lines.append("\ntargets (this run):")
+    for target in report["targets"]:
+        lines.append(f"  {'met ' if target['met'] else 'MISS'} {target['target']}: {target['value']:.2f}")
+    return "\n".join(lines)
+
+
+def run(quick: bool, settings: Settings, stacks: Optional[List[str]], processes: int, progress: Any) -> Dict[str, Any]:
+    cores = os.cpu_count() or 1
+    configs = [c for c in matrix(quick, cores) if not stacks or c.stack in stacks]
+    started = time.monotonic()
+    report: Dict[str, Any] = {"suite": "oauth1core HTTP benchmark", "quick": quick, "machine": _machine(),
+                              "versions": _versions(), "settings": dict(settings._asdict(), generator_processes=processes)}
+    workdir = tempfile.mkdtemp(prefix="oauth1core-bench-http-")
+    pool = http_gen.Pool(processes)
+    redis: Optional[Process] = None
+    results: List[Dict[str, Any]] = []
+    try:
+        redis_url = ""
+        if any(c.store == "redis" for c in configs):
+            redis, redis_url = http_procs.start_redis(workdir)
+        for config in configs:
+            results.append(run_config(pool, config, settings, workdir, redis, redis_url, progress))
+    finally:
+        pool.close()
+        if redis is not None:
+            redis.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    report["configs"] = results
+    report["rows"] = [row for result in results for row in result["rows"]]
+    report["targets"] = targets(report["rows"])
+    report["process_groups"] = [result["pgid"] for result in results] + ([redis.pgid] if redis else [])
+    report["ports"] = [result["port"] for result in results]
+    report["seconds"] = time.monotonic() - started
+    return report
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m oauth1core bench --http",
+        description="Requests per second over real HTTP on loopback: the built-in server, the WSGI and ASGI "
+        "integrations under gunicorn and uvicorn, and Flask with oauthlib and Authlib, each against the unsigned "
+        "ceiling of the same server.")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON (rows: one object each)")
+    parser.add_argument("--quick", action="store_true", help="one of each stack, one level, short: a smoke test")
+    parser.add_argument("--output", metavar="FILE", help="also write the JSON report to FILE")
+    parser.add_argument("--duration", type=float, help="seconds per figure (default 3; quick: 0.4)")
+    parser.add_argument("--warmup", type=float, help="seconds before each figure (default 0.5; quick: 0.1)")
+    parser.add_argument("--concurrency", help="comma-separated levels (default 1,8,32; quick: 4)")
+    parser.add_argument("--stack", action="append", help="only these stacks (repeatable)")
+    parser.add_argument("--processes", type=int, default=2, help="generator processes (default 2)")
+    parser.add_argument("--no-wrk", action="store_true", help="skip the wrk cross-check")
+    args = parser.parse_args(argv)
+    levels = tuple(int(v) for v in args.concurrency.split(",")) if args.concurrency else (
+        QUICK_LEVELS if args.quick else FULL_LEVELS)
+    settings = Settings(levels, args.warmup if args.warmup is not None else (0.1 if args.quick else 0.5),
+                        args.duration if args.duration is not None else (0.4 if args.quick else 3.0),
+                        not args.no_wrk and not args.quick)
+
+    def progress(text: str) -> None:
+        print(f"  {text}", file=sys.stderr, flush=True)
+
+    def terminate(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        report = run(args.quick, settings, args.stack, max(1, args.processes), progress)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as handle:
+            json.dump(report, handle, indent=1)
+    print(json.dumps(report, indent=1) if args.json else render(report))
+    return 0
