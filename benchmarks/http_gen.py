@@ -138,7 +138,15 @@ def _measure(threads: List[_Thread], start: float) -> Outcome:
 
 
 def _serve(pipe: Any) -> None:
-    """A generator process: ``Job`` -> prepare, say ``ready``, receive the start time, measure."""
+    """A generator process: ``Job`` -> prepare, say ``ready``, receive the start time, measure.
+    Ends on ``None``, on Ctrl-C, or when the parent goes away."""
+    try:
+        _serve_jobs(pipe)
+    except (KeyboardInterrupt, EOFError, OSError):
+        pass
+
+
+def _serve_jobs(pipe: Any) -> None:
     while True:
         job = pipe.recv()
         if job is None:

@@ -75,7 +75,6 @@ class Running(NamedTuple):
     port: int
     ceiling_path: str
     credentials: Tuple[str, str, str, str]
-    stand_in: str  # what replaced a missing integration, or ""
 
 
 def _random_name(length: int = 24) -> str:
@@ -89,29 +88,24 @@ def _store_url(store: str, workdir: str, redis_url: str) -> str:
     return redis_url + f"?prefix=bench{secrets.token_hex(4)}:" if store == "redis" else "memory"
 
 
-def _server_command(config: Config, port: int, store_url: str, key: str, secret: str) -> Tuple[List[str], str, str]:
-    """The command line, the ceiling path, and the stand-in used (if any)."""
+def _server_command(config: Config, port: int, store_url: str, key: str, secret: str) -> Tuple[List[str], str]:
+    """The command line and the ceiling path."""
     if config.server == "serve":
         return ([python(), "-m", "oauth1core", "serve", "--host", "127.0.0.1", "--port", str(port), "--consumer",
                  f"{key}:{secret}", "--user", f"{http_stacks.USER}:{_random_name()}", "--auto-approve",
-                 http_stacks.USER, "--store", store_url, "--quiet"], "/", "")
+                 http_stacks.USER, "--store", store_url, "--quiet"], "/")
     factory, _ = http_stacks.STACKS[config.stack]
-    stand_in = ""
-    needed = "asgi" if config.server == "uvicorn" else "wsgi"
-    if "oauth1core" in config.stack and not http_stacks.has_middleware(needed):
-        stand_in = (f"oauth1core.{needed} missing: benchmarks/http_stacks.py's StandIn{needed.upper()} "
-                    "calling Provider.verify_request")
     if config.server == "uvicorn":
         return ([python(), "-m", "uvicorn", "--factory", f"benchmarks.http_stacks:{factory}", "--host", "127.0.0.1",
                  "--port", str(port), "--workers", str(config.workers), "--log-level", "warning", "--no-access-log",
-                 "--backlog", "2048"], http_stacks.UNSIGNED, stand_in)
+                 "--backlog", "2048"], http_stacks.UNSIGNED)
     kind = config.server.split("-")[1]
     command = [python(), "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(config.workers),
                "--worker-class", kind, "--backlog", "2048", "--log-level", "warning", "--graceful-timeout", "3",
                "--timeout", "120"]
     if kind == "gthread":
         command += ["--threads", str(config.threads), "--keep-alive", "5"]
-    return command + [f"benchmarks.http_stacks:{factory}()"], http_stacks.UNSIGNED, stand_in
+    return command + [f"benchmarks.http_stacks:{factory}()"], http_stacks.UNSIGNED
 
 
 def start(config: Config, workdir: str, redis_url: str) -> Running:
@@ -119,7 +113,7 @@ def start(config: Config, workdir: str, redis_url: str) -> Running:
     token, token_secret = _random_name(), _random_name()
     store_url = _store_url(config.store, workdir, redis_url)
     port = free_port()
-    command, ceiling_path, stand_in = _server_command(config, port, store_url, key, secret)
+    command, ceiling_path = _server_command(config, port, store_url, key, secret)
     env = child_env({"BENCH_CONSUMER": f"{key}:{secret}", "BENCH_TOKEN": f"{token}:{token_secret}",
                      "BENCH_STORE": store_url})
     process = Process(f"{config.stack}-{config.server}-{config.store}", command, env)
@@ -130,7 +124,7 @@ def start(config: Config, workdir: str, redis_url: str) -> Running:
     except BaseException:
         process.stop()
         raise
-    return Running(process, port, ceiling_path, (key, secret, token, token_secret), stand_in)
+    return Running(process, port, ceiling_path, (key, secret, token, token_secret))
 
 
 def _fetch(port: int, method: str, target: str, headers: Dict[str, str]) -> Tuple[int, str]:
@@ -230,8 +224,9 @@ def measure(pool: http_gen.Pool, running: Running, config: Config, settings: Set
         "generator_cpu_cores": outcome.cpu_seconds / settings.duration,
         "generator_cpu_us_per_request": outcome.cpu_seconds / requests * 1e6 if requests else None,
         "server_cpu_cores": (after[1] - before[1]) / wall if wall > 0 else None,
+        "server_cpu_us_per_request": (after[1] - before[1]) / (wall * requests / settings.duration) * 1e6
+        if requests and wall > 0 else None,
         "machine_busy_fraction": busy / total if total else None,
-        "stand_in": running.stand_in,
     }
 
 
@@ -291,6 +286,7 @@ def run_config(pool: http_gen.Pool, config: Config, settings: Settings, workdir:
     progress(f"{config.stack} on {config.server} ({config.workers} workers), store {config.store}")
     running = start(config, workdir, redis_url)
     try:
+        progress(f"server process group {running.process.pgid} on port {running.port}")
         checks = probe(running)
         pgids = [running.process.pgid] + ([redis.pgid] if redis is not None and config.store == "redis" else [])
         rows = []
@@ -300,6 +296,8 @@ def run_config(pool: http_gen.Pool, config: Config, settings: Settings, workdir:
             row = measure(pool, running, config, settings, level, True, ceiling["requests_per_second"], pgids)
             if ceiling["requests_per_second"]:
                 row["ceiling_fraction"] = row["requests_per_second"] / ceiling["requests_per_second"]
+            if row["server_cpu_us_per_request"] and ceiling["server_cpu_us_per_request"]:
+                row["cpu_ceiling_fraction"] = ceiling["server_cpu_us_per_request"] / row["server_cpu_us_per_request"]
             row["ceiling_rps"] = ceiling["requests_per_second"]
             rows += [row, ceiling]
         wrk = wrk_check(running, config, settings, workdir)
@@ -307,8 +305,7 @@ def run_config(pool: http_gen.Pool, config: Config, settings: Settings, workdir:
     finally:
         running.process.stop()
     return {"config": config._asdict(), "checks": checks, "rows": rows, "wrk": wrk,
-            "server_alive_at_end": alive, "pgid": running.process.pgid, "port": running.port,
-            "stand_in": running.stand_in}
+            "server_alive_at_end": alive, "pgid": running.process.pgid, "port": running.port}
 
 
 # -- the report ---------------------------------------------------------------------------------
@@ -385,15 +382,17 @@ def _fmt(value: Optional[float], spec: str) -> str:
 def render(report: Dict[str, Any]) -> str:
     lines = [f"HTTP benchmark: {report['machine']['cpu']}, {report['machine']['cores']} cores, "
              f"{report['machine']['python']}; {report['settings']['duration']} s per figure"]
-    lines.append(f"{'stack':<17} {'server':<17} {'store':<7} {'w':>2} {'conc':>4} {'route':<9} {'rps':>8} "
-                 f"{'p50 ms':>7} {'p99 ms':>7} {'x ceil':>6} {'gen cpu':>7} {'srv cpu':>7} {'busy':>5}")
+    lines.append(f"{'stack':<17} {'server':<17} {'store':<7} {'w':>2} {'conc':>4} {'route':<9} {'rps':>7} "
+                 f"{'p50 ms':>7} {'p99 ms':>7} {'x ceil':>6} {'srv us':>7} {'x cpu':>5} {'gen us':>6} {'busy':>5}")
     for row in report["rows"]:
         lines.append(
             f"{row['stack']:<17} {row['server']:<17} {row['store']:<7} {row['workers']:>2} {row['concurrency']:>4} "
-            f"{row['route']:<9} {row['requests_per_second']:>8.0f} {_fmt(row['p50_ms'], '.2f'):>7} "
+            f"{row['route']:<9} {row['requests_per_second']:>7.0f} {_fmt(row['p50_ms'], '.2f'):>7} "
             f"{_fmt(row['p99_ms'], '.2f'):>7} {_fmt(row['ceiling_fraction'], '.2f'):>6} "
-            f"{row['generator_cpu_cores']:>7.2f} {_fmt(row['server_cpu_cores'], '.2f'):>7} "
-            f"{_fmt(row['machine_busy_fraction'], '.2f'):>5}")
+            f"{_fmt(row['server_cpu_us_per_request'], '.0f'):>7} {_fmt(row.get('cpu_ceiling_fraction'), '.2f'):>5} "
+            f"{_fmt(row['generator_cpu_us_per_request'], '.0f'):>6} {_fmt(row['machine_busy_fraction'], '.2f'):>5}")
+    lines.append("x ceil: rps / the unsigned route's rps; srv us: the server's CPU microseconds per request; "
+                 "x cpu: the unsigned route's srv us / this row's; gen us: the generator's; busy: the machine's CPUs")
     lines.append("\nchecks (status of a signed request, one without credentials, one with a changed signature):")
     for config in report["configs"]:
         c, k = config["config"], config["checks"]
@@ -404,7 +403,7 @@ def render(report: Dict[str, Any]) -> str:
                         f"protected {wrk['protected'].get('requests_per_second', 0):.0f} rps "
                         f"(x {_fmt(wrk.get('ceiling_fraction'), '.2f')}, non-2xx {wrk['protected'].get('non_2xx')})")
         lines.append(f"  {c['stack']} / {c['server']} / {c['store']}: {k['signed']}, {k['unsigned']}, "
-                     f"{k['bad_signature']}{wrk_text}" + (f"  [{config['stand_in']}]" if config["stand_in"] else ""))
+                     f"{k['bad_signature']}{wrk_text}")
     lines.append("\ntargets (this run):")
     for target in report["targets"]:
         lines.append(f"  {'met ' if target['met'] else 'MISS'} {target['target']}: {target['value']:.2f}")
@@ -425,12 +424,12 @@ def run(quick: bool, settings: Settings, stacks: Optional[List[str]], processes:
         redis_url = ""
         if any(c.store == "redis" for c in configs):
             redis, redis_url = http_procs.start_redis(workdir)
+            progress(f"redis-server process group {redis.pgid}")
         for config in configs:
             results.append(run_config(pool, config, settings, workdir, redis, redis_url, progress))
     finally:
         pool.close()
-        if redis is not None:
-            redis.stop()
+        http_procs.stop_all()  # redis-server, and any server an interruption left
         shutil.rmtree(workdir, ignore_errors=True)
     report["configs"] = results
     report["rows"] = [row for result in results for row in result["rows"]]
@@ -470,10 +469,16 @@ def main(argv: Optional[List[str]] = None) -> int:
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, terminate)
+    # Ctrl-C stops every process started, even when this one was started with SIGINT ignored
+    previous_int = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         report = run(args.quick, settings, args.stack, max(1, args.processes), progress)
+    except KeyboardInterrupt:
+        print("interrupted: every server, redis-server and generator process was stopped", file=sys.stderr)
+        return 130
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as handle:
             json.dump(report, handle, indent=1)

@@ -63,6 +63,16 @@ def machine_cpu() -> tuple:  # type: ignore[type-arg]
     return sum(values) - idle, sum(values)
 
 
+#: every Process started and not yet stopped (stop_all ends them, e.g. after Ctrl-C)
+LIVE: List["Process"] = []
+
+
+def stop_all() -> None:
+    """Stop every process started here that is not stopped yet."""
+    while LIVE:
+        LIVE[-1].stop()
+
+
 class Process:
     """A child in a new session (its own process group); ``stop`` ends the whole group."""
 
@@ -72,6 +82,7 @@ class Process:
         self.process = subprocess.Popen(command, stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                         env=env, cwd=ROOT, start_new_session=True)
         self.pgid = self.process.pid
+        LIVE.append(self)
 
     def tail(self) -> str:
         try:
@@ -82,6 +93,8 @@ class Process:
 
     def stop(self) -> None:
         """SIGTERM to the group, SIGKILL to whatever of it is left after 5 s; then reap."""
+        if self not in LIVE:
+            return
         for sig, grace in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
             try:
                 os.killpg(self.pgid, sig)
@@ -98,6 +111,7 @@ class Process:
             pass
         self.log.close()
         os.unlink(self.log.name)
+        LIVE.remove(self)
 
 
 def wait_http(process: Process, port: int, path: str, timeout: float = 40.0) -> int:

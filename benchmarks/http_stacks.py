@@ -23,7 +23,6 @@ benchmark is plain HTTP on loopback, as it is for every stack).
 from __future__ import annotations
 
 import json
-from http import HTTPStatus
 import os
 import time
 from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
@@ -63,13 +62,6 @@ def provider() -> Any:
     return Provider({key: Consumer(key, secret)}, store)
 
 
-def has_middleware(module: str) -> bool:
-    """Whether ``oauth1core.wsgi`` / ``oauth1core.asgi`` (the integrations) are installed."""
-    import importlib.util
-
-    return importlib.util.find_spec(f"oauth1core.{module}") is not None
-
-
 def _plain_wsgi(environ: Dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
     """The application behind oauth1core's WSGI middleware: ``/ping``, and the verified request."""
     path = environ.get("PATH_INFO", "")
@@ -77,82 +69,19 @@ def _plain_wsgi(environ: Dict[str, Any], start_response: StartResponse) -> Itera
         start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "4")])
         return [b"pong"]
     if path == PROTECTED:
-        verified = environ["oauth1core.request"]
-        access = getattr(verified, "access", None)
-        body = _document(getattr(access, "user", None), verified.consumer_key)
+        verified = environ["oauth1core.request"]  # an oauth1core.gateway.OAuth1Request
+        body = _document(verified.user, verified.consumer_key)
         start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
         return [body]
     start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "9")])
     return [b"not found"]
 
 
-def _wsgi_middleware() -> Any:
-    """oauth1core's WSGI middleware, or the stand-in while the integration is missing."""
-    if has_middleware("wsgi"):
-        from oauth1core.wsgi import OAuth1Middleware
-
-        return OAuth1Middleware
-    return StandInWSGI
-
-
 def ours_wsgi() -> Any:
     """oauth1core's WSGI middleware protecting ``/api/`` in front of a bare WSGI application."""
-    return _wsgi_middleware()(_plain_wsgi, provider(), protect=["/api/"])
+    from oauth1core.wsgi import OAuth1Middleware
 
-
-def _verify(prov: Any, method: str, host: str, path: str, query: str, authorization: Optional[str]) -> Any:
-    """``Provider.verify_request`` for a request without a body: the verified request or the
-    error :class:`~oauth1core.server.Response`."""
-    from oauth1core.errors import OAuthError
-
-    headers = {"Authorization": authorization} if authorization is not None else {}
-    try:
-        return prov.verify_request(method, f"http://{host}{path}" + ("?" + query if query else ""), headers, b"")
-    except OAuthError as error:
-        return prov.error_response(error)
-
-
-class StandInWSGI:
-    """Stand-in while ``oauth1core.wsgi`` is missing (labelled so in the results): calls
-    ``Provider.verify_request`` for the paths under ``protect`` (bodiless requests only)."""
-
-    def __init__(self, app: Any, prov: Any, *, protect: List[str]) -> None:
-        self.app, self.provider, self.protect = app, prov, tuple(protect)
-
-    def __call__(self, environ: Dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO", "")
-        if not path.startswith(self.protect):
-            return self.app(environ, start_response)  # type: ignore[no-any-return]
-        result = _verify(self.provider, environ["REQUEST_METHOD"], environ["HTTP_HOST"], path,
-                         environ.get("QUERY_STRING", ""), environ.get("HTTP_AUTHORIZATION"))
-        if hasattr(result, "status"):
-            start_response(f"{result.status} {HTTPStatus(result.status).phrase}", list(result.headers))
-            return [result.body]
-        environ["oauth1core.request"] = result
-        return self.app(environ, start_response)  # type: ignore[no-any-return]
-
-
-class StandInASGI:
-    """The same for ASGI, while ``oauth1core.asgi`` is missing (the store is called in the
-    event loop: no thread pool)."""
-
-    def __init__(self, app: Any, prov: Any, *, protect: List[str]) -> None:
-        self.app, self.provider, self.protect = app, prov, tuple(protect)
-
-    async def __call__(self, scope: Dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(self.protect):
-            return await self.app(scope, receive, send)  # type: ignore[no-any-return]
-        headers = dict((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"])
-        result = _verify(self.provider, scope["method"], headers.get("host", ""), scope["path"],
-                         scope["query_string"].decode("latin-1"), headers.get("authorization"))
-        if hasattr(result, "status"):
-            await send({"type": "http.response.start", "status": result.status,
-                        "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in result.headers]
-                        + [(b"content-length", str(len(result.body)).encode())]})
-            await send({"type": "http.response.body", "body": result.body})
-            return None
-        scope["oauth1core.request"] = result
-        return await self.app(scope, receive, send)  # type: ignore[no-any-return]
+    return OAuth1Middleware(_plain_wsgi, provider(), protect=["/api/"])
 
 
 async def _plain_asgi(scope: Dict[str, Any], receive: Any, send: Any) -> None:
@@ -163,8 +92,7 @@ async def _plain_asgi(scope: Dict[str, Any], receive: Any, send: Any) -> None:
         return
     if scope["path"] == PROTECTED:
         verified = scope["oauth1core.request"]
-        access = getattr(verified, "access", None)
-        status, body = 200, _document(getattr(access, "user", None), verified.consumer_key)
+        status, body = 200, _document(verified.user, verified.consumer_key)
     elif scope["path"] == UNSIGNED:
         status, body = 200, b"pong"
     else:
@@ -176,11 +104,9 @@ async def _plain_asgi(scope: Dict[str, Any], receive: Any, send: Any) -> None:
 
 def ours_asgi() -> Any:
     """oauth1core's ASGI middleware protecting ``/api/`` in front of a bare ASGI application."""
-    middleware: Any = StandInASGI
-    if has_middleware("asgi"):
-        from oauth1core.asgi import OAuth1Middleware as middleware
+    from oauth1core.asgi import OAuth1Middleware
 
-    return middleware(_plain_asgi, provider(), protect=["/api/"])
+    return OAuth1Middleware(_plain_asgi, provider(), protect=["/api/"])
 
 
 # -- Flask: oauth1core's middleware, oauthlib, Authlib -----------------------------------------
@@ -201,10 +127,12 @@ def flask_ours() -> Any:
 
     def whoami() -> Any:
         verified = request.environ["oauth1core.request"]
-        return _document(verified.access.user, verified.consumer_key), 200, {"Content-Type": "application/json"}
+        return _document(verified.user, verified.consumer_key), 200, {"Content-Type": "application/json"}
+
+    from oauth1core.wsgi import OAuth1Middleware
 
     app = _flask(whoami, "flask_ours")
-    app.wsgi_app = _wsgi_middleware()(app.wsgi_app, provider(), protect=["/api/"])  # type: ignore[method-assign]
+    app.wsgi_app = OAuth1Middleware(app.wsgi_app, provider(), protect=["/api/"])  # type: ignore[method-assign]
     return app
 
 
