@@ -25,7 +25,9 @@ import array
 import http.client
 import math
 import multiprocessing
+import re
 import secrets
+import socket
 import threading
 import time
 from collections import Counter
@@ -42,6 +44,7 @@ class Job(NamedTuple):
     presign: int  # signed requests prepared per thread
     warmup: float
     duration: float
+    client: str  # a key of CLIENTS
 
 
 class Outcome(NamedTuple):
@@ -64,6 +67,73 @@ def _signer(signing: Signing) -> Any:
     return sign
 
 
+class HttpClientConnection:
+    """``http.client``: kept alive, reopened by ``http.client`` after a ``Connection: close``."""
+
+    def __init__(self, port: int) -> None:
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def get(self, path: str, header: Dict[str, str]) -> int:
+        self.connection.request("GET", path, headers=header)
+        response = self.connection.getresponse()
+        response.read()
+        return response.status
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+class RawConnection:
+    """A leaner client on ``socket`` alone (``--client raw``): the request's bytes are built
+    here, the answer is read by its ``Content-Length`` (or to the end of the connection);
+    kept alive unless the server says ``Connection: close``."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.host = f"Host: 127.0.0.1:{port}\r\n".encode("ascii")
+        self.sock: Optional[socket.socket] = None
+
+    def get(self, path: str, header: Dict[str, str]) -> int:
+        lines = b"".join(f"{k}: {v}\r\n".encode("latin-1") for k, v in header.items())
+        if self.sock is None:
+            self.sock = socket.create_connection(("127.0.0.1", self.port), timeout=30)
+            self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock = self.sock
+        sock.sendall(b"GET " + path.encode("ascii") + b" HTTP/1.1\r\n" + self.host + lines + b"\r\n")
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(65536)
+            if not chunk:
+                raise ConnectionResetError("closed before the answer")
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        lowered = head.lower()
+        found = _LENGTH.search(lowered)
+        if found is None:  # no length: the body ends with the connection
+            while sock.recv(65536):
+                pass
+            self.close()
+        else:
+            length = int(found.group(1))
+            while len(body) < length:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    raise ConnectionResetError("closed inside the body")
+                body += chunk
+            if b"\r\nconnection: close" in lowered:
+                self.close()
+        return int(head[9:12])
+
+    def close(self) -> None:
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+
+_LENGTH = re.compile(rb"\r\ncontent-length:\s*(\d+)")
+CLIENTS = {"http.client": HttpClientConnection, "raw": RawConnection}
+
+
 class _Thread:
     """One connection's loop; its counters are read after ``join``."""
 
@@ -74,14 +144,14 @@ class _Thread:
         self.statuses: Counter[int] = Counter()
         self.errors = 0
         self.signed_late = 0
-        self.connection = http.client.HTTPConnection("127.0.0.1", job.port, timeout=30)
+        self.connection = CLIENTS[job.client](job.port)
 
     def run(self, start: float) -> None:
         job, connection, headers = self.job, self.connection, self.headers
         sign = _signer(job.signing) if job.signing else None
         count_from, end = start + job.warmup, start + job.warmup + job.duration
         headers.reverse()  # pop() from the end is O(1)
-        append, monotonic, path = self.latencies.append, time.monotonic, job.path
+        append, monotonic, path, get = self.latencies.append, time.monotonic, job.path, connection.get
         time.sleep(max(0.0, start - monotonic()))
         while True:
             if sign is None:
@@ -95,10 +165,8 @@ class _Thread:
             if sent >= end:
                 break
             try:
-                connection.request("GET", path, headers=header)
-                response = connection.getresponse()
-                response.read()
-            except (OSError, http.client.HTTPException):
+                status = get(path, header)
+            except (OSError, ValueError, http.client.HTTPException):
                 connection.close()
                 if sent >= count_from:
                     self.errors += 1
@@ -106,7 +174,7 @@ class _Thread:
             done = monotonic()
             if sent >= count_from and done <= end:
                 append(done - sent)
-                self.statuses[response.status] += 1
+                self.statuses[status] += 1
         connection.close()
 
 
@@ -172,7 +240,7 @@ class Pool:
             self.workers.append(worker)
 
     def run(self, port: int, path: str, signing: Optional[Signing], concurrency: int, *,
-            warmup: float, duration: float, expected_rps: float,
+            warmup: float, duration: float, expected_rps: float, client: str = "http.client",
             sample: Callable[[], Any] = lambda: None) -> "Tuple[Outcome, List[Outcome], Any, Any]":
         """Measure ``concurrency`` connections spread over the processes: the merged outcome,
         each process's, and what ``sample()`` returned when the threads started and when all
@@ -181,7 +249,7 @@ class Pool:
                  for i in range(len(self.pipes))]
         presign = int(expected_rps * (warmup + duration) * 1.5 / max(concurrency, 1)) + 50 if signing else 0
         for pipe, threads in zip(self.pipes, share):
-            pipe.send(Job(port, path, signing, threads, presign, warmup, duration))
+            pipe.send(Job(port, path, signing, threads, presign, warmup, duration, client))
         for pipe in self.pipes:
             if pipe.recv() != "ready":
                 raise RuntimeError("a generator process failed")

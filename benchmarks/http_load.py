@@ -192,8 +192,19 @@ def probe(running: Running) -> Dict[str, Any]:
 class Settings(NamedTuple):
     levels: Tuple[int, ...]
     warmup: float
-    duration: float
+    duration: float  # seconds per sample; each figure sums ``rounds`` samples
+    rounds: int
     wrk: bool
+    client: str  # http_gen.CLIENTS
+
+
+class Sample(NamedTuple):
+    outcome: http_gen.Outcome
+    processes: int  # generator processes that had connections
+    server_cpu: float  # seconds, over ``wall``
+    wall: float  # seconds from the start of the warm-up to the end
+    busy: int  # jiffies of the machine's CPUs, over ``wall``
+    total: int
 
 
 def _snapshot(pgids: List[int]) -> Tuple[float, float, int, int]:
@@ -201,33 +212,76 @@ def _snapshot(pgids: List[int]) -> Tuple[float, float, int, int]:
     return time.monotonic(), http_procs.groups_cpu(pgids), busy, total
 
 
-def measure(pool: http_gen.Pool, running: Running, config: Config, settings: Settings, level: int,
-            protected: bool, expected_rps: float, pgids: List[int]) -> Dict[str, Any]:
-    """One row: ``level`` connections on the protected route (signed) or the ceiling route."""
+def sample(pool: http_gen.Pool, running: Running, settings: Settings, level: int, protected: bool,
+           expected_rps: float, pgids: List[int]) -> Sample:
+    """``level`` connections for one warm-up and one ``duration``, on the protected route
+    (signed) or the ceiling route."""
     key, secret, token, token_secret = running.credentials
     path = http_stacks.PROTECTED if protected else running.ceiling_path
     signing = (key, secret, token, token_secret, f"http://127.0.0.1:{running.port}{path}") if protected else None
     outcome, per_process, before, after = pool.run(
         running.port, path, signing, level, warmup=settings.warmup, duration=settings.duration,
-        expected_rps=expected_rps, sample=lambda: _snapshot(pgids))
+        expected_rps=expected_rps, client=settings.client, sample=lambda: _snapshot(pgids))
+    return Sample(outcome, sum(1 for o in per_process if o.cpu_seconds), after[1] - before[1], after[0] - before[0],
+                  after[2] - before[2], after[3] - before[3])
+
+
+def summarize(config: Config, level: int, protected: bool, samples: List[Sample], settings: Settings) -> Dict[str, Any]:
+    """One row from the samples of one route at one level."""
+    outcome = http_gen.merge([s.outcome for s in samples])
     requests = len(outcome.latencies) // 8
+    seconds = settings.duration * len(samples)
     p50, p99 = http_gen.percentiles(outcome.latencies)
-    wall = after[0] - before[0]
-    busy, total = after[2] - before[2], after[3] - before[3]
+    served = sum(len(s.outcome.latencies) // 8 * s.wall / settings.duration for s in samples)  # over the walls
+    wall, total = sum(s.wall for s in samples), sum(s.total for s in samples)
     return {
         "stack": config.stack, "server": config.server, "store": config.store, "workers": config.workers,
         "threads": config.threads, "concurrency": level, "route": "protected" if protected else "unsigned",
-        "requests_per_second": requests / settings.duration, "p50_ms": p50, "p99_ms": p99,
-        "ceiling_fraction": None, "requests": requests, "statuses": {str(k): v for k, v in outcome.statuses.items()},
+        "requests_per_second": requests / seconds, "p50_ms": p50, "p99_ms": p99,
+        "ceiling_fraction": 1.0 if not protected else None, "requests": requests, "seconds": seconds,
+        "rounds_rps": [len(s.outcome.latencies) // 8 / settings.duration for s in samples],
+        "statuses": {str(k): v for k, v in outcome.statuses.items()},
         "errors": outcome.errors, "signed_late": outcome.signed_late,
-        "generator_processes": sum(1 for o in per_process if o.latencies or o.cpu_seconds),
-        "generator_cpu_cores": outcome.cpu_seconds / settings.duration,
+        "generator_processes": max(s.processes for s in samples),
+        "generator_cpu_cores": outcome.cpu_seconds / seconds,
         "generator_cpu_us_per_request": outcome.cpu_seconds / requests * 1e6 if requests else None,
-        "server_cpu_cores": (after[1] - before[1]) / wall if wall > 0 else None,
-        "server_cpu_us_per_request": (after[1] - before[1]) / (wall * requests / settings.duration) * 1e6
-        if requests and wall > 0 else None,
-        "machine_busy_fraction": busy / total if total else None,
+        "server_cpu_cores": sum(s.server_cpu for s in samples) / wall if wall > 0 else None,
+        "server_cpu_us_per_request": sum(s.server_cpu for s in samples) / served * 1e6 if served else None,
+        "machine_busy_fraction": sum(s.busy for s in samples) / total if total else None,
     }
+
+
+def measure_level(pool: http_gen.Pool, running: Running, config: Config, settings: Settings, level: int,
+                  pgids: List[int]) -> List[Dict[str, Any]]:
+    """The protected row and its ceiling at ``level``: ``rounds`` samples of each, alternated
+    (ceiling first in even rounds, protected first in odd ones) so that both see the same drift
+    of a shared machine."""
+    samples: Dict[bool, List[Sample]] = {False: [], True: []}
+    for index in range(settings.rounds):
+        for protected in ((False, True) if index % 2 == 0 else (True, False)):
+            last = samples[False][-1].outcome if samples[False] else None
+            expected = len(last.latencies) // 8 / settings.duration if last else 0.0
+            samples[protected].append(sample(pool, running, settings, level, protected, expected, pgids))
+    ceiling = summarize(config, level, False, samples[False], settings)
+    row = summarize(config, level, True, samples[True], settings)
+    row["ceiling_rps"] = ceiling["requests_per_second"]
+    if ceiling["requests_per_second"]:
+        row["ceiling_fraction"] = row["requests_per_second"] / ceiling["requests_per_second"]
+    if row["server_cpu_us_per_request"] and ceiling["server_cpu_us_per_request"]:
+        row["cpu_ceiling_fraction"] = ceiling["server_cpu_us_per_request"] / row["server_cpu_us_per_request"]
+        row["added_server_cpu_us"] = row["server_cpu_us_per_request"] - ceiling["server_cpu_us_per_request"]
+    return [row, ceiling]
+
+
+def client_check(pool: http_gen.Pool, running: Running, settings: Settings, pgids: List[int]) -> Dict[str, Any]:
+    """The ceiling at the highest level measured once more with the other HTTP client of the
+    generator: how much the generator's own cost moves the ceiling."""
+    other = "http.client" if settings.client == "raw" else "raw"
+    level = max(settings.levels)
+    taken = sample(pool, running, settings._replace(client=other), level, False, 0.0, pgids)
+    requests = len(taken.outcome.latencies) // 8
+    return {"client": other, "concurrency": level, "requests_per_second": requests / settings.duration,
+            "generator_cpu_us_per_request": taken.outcome.cpu_seconds / requests * 1e6 if requests else None}
 
 
 def _wrk(port: int, path: str, level: int, duration: float, script: str = "") -> Optional[Dict[str, Any]]:
@@ -260,24 +314,37 @@ def _wrk_signed_script(running: Running, count: int, directory: str) -> str:
     return path
 
 
-def wrk_check(running: Running, config: Config, settings: Settings, workdir: str) -> Optional[Dict[str, Any]]:
-    """wrk on the ceiling and on the protected route at the highest level: a second generator."""
+def _wrk_protected(running: Running, level: int, duration: float, expected_rps: float, workdir: str) -> Dict[str, Any]:
+    count = int(expected_rps * (round(duration) + 1) * 1.5) + 100
+    script = _wrk_signed_script(running, count, workdir)
+    try:
+        result = _wrk(running.port, http_stacks.PROTECTED, level, duration, script) or {}
+    finally:
+        os.unlink(script)
+    return dict(result, signed_requests_prepared=count)
+
+
+def wrk_check(running: Running, settings: Settings, workdir: str) -> Optional[Dict[str, Any]]:
+    """wrk on the ceiling and on the protected route at the highest level, alternated (C P P C):
+    a second generator, written in C, that costs the machine far less CPU per request."""
     if not settings.wrk or shutil.which("wrk") is None:
         return None
     level = max(settings.levels)
-    ceiling = _wrk(running.port, running.ceiling_path, level, settings.duration)
-    if ceiling is None or "error" in ceiling:
-        return {"concurrency": level, "ceiling": ceiling}
-    count = int(ceiling["requests_per_second"] * (round(settings.duration) + 1) * 1.5) + 100
-    script = _wrk_signed_script(running, count, workdir)
-    try:
-        protected = _wrk(running.port, http_stacks.PROTECTED, level, settings.duration, script)
-    finally:
-        os.unlink(script)
-    fraction = (protected["requests_per_second"] / ceiling["requests_per_second"]
-                if protected and "requests_per_second" in protected and ceiling["requests_per_second"] else None)
-    return {"concurrency": level, "ceiling": ceiling, "protected": protected, "ceiling_fraction": fraction,
-            "signed_requests_prepared": count}
+    runs: Dict[str, List[Dict[str, Any]]] = {"ceiling": [], "protected": []}
+    for kind in ("ceiling", "protected", "protected", "ceiling"):
+        if kind == "ceiling":
+            result = _wrk(running.port, running.ceiling_path, level, settings.duration) or {}
+        else:
+            result = _wrk_protected(running, level, settings.duration,
+                                    runs["ceiling"][-1].get("requests_per_second", 0.0), workdir)
+        if "requests_per_second" not in result:
+            return {"concurrency": level, "error": result.get("error", "no figure")}
+        runs[kind].append(result)
+    ceiling = sum(r["requests_per_second"] for r in runs["ceiling"]) / 2
+    protected = sum(r["requests_per_second"] for r in runs["protected"]) / 2
+    return {"concurrency": level, "ceiling_rps": ceiling, "protected_rps": protected,
+            "ceiling_fraction": protected / ceiling if ceiling else None,
+            "protected_non_2xx": sum(r["non_2xx"] for r in runs["protected"]), "runs": runs}
 
 
 def run_config(pool: http_gen.Pool, config: Config, settings: Settings, workdir: str, redis: Optional[Process],
@@ -289,22 +356,13 @@ def run_config(pool: http_gen.Pool, config: Config, settings: Settings, workdir:
         progress(f"server process group {running.process.pgid} on port {running.port}")
         checks = probe(running)
         pgids = [running.process.pgid] + ([redis.pgid] if redis is not None and config.store == "redis" else [])
-        rows = []
-        for level in settings.levels:
-            ceiling = measure(pool, running, config, settings, level, False, 0.0, pgids)
-            ceiling["ceiling_fraction"] = 1.0
-            row = measure(pool, running, config, settings, level, True, ceiling["requests_per_second"], pgids)
-            if ceiling["requests_per_second"]:
-                row["ceiling_fraction"] = row["requests_per_second"] / ceiling["requests_per_second"]
-            if row["server_cpu_us_per_request"] and ceiling["server_cpu_us_per_request"]:
-                row["cpu_ceiling_fraction"] = ceiling["server_cpu_us_per_request"] / row["server_cpu_us_per_request"]
-            row["ceiling_rps"] = ceiling["requests_per_second"]
-            rows += [row, ceiling]
-        wrk = wrk_check(running, config, settings, workdir)
+        rows = [row for level in settings.levels for row in measure_level(pool, running, config, settings, level, pgids)]
+        wrk = wrk_check(running, settings, workdir)
+        other_client = client_check(pool, running, settings, pgids) if settings.wrk else None
         alive = running.process.process.poll() is None
     finally:
         running.process.stop()
-    return {"config": config._asdict(), "checks": checks, "rows": rows, "wrk": wrk,
+    return {"config": config._asdict(), "checks": checks, "rows": rows, "wrk": wrk, "other_client": other_client,
             "server_alive_at_end": alive, "pgid": running.process.pgid, "port": running.port}
 
 
@@ -381,7 +439,8 @@ def _fmt(value: Optional[float], spec: str) -> str:
 
 def render(report: Dict[str, Any]) -> str:
     lines = [f"HTTP benchmark: {report['machine']['cpu']}, {report['machine']['cores']} cores, "
-             f"{report['machine']['python']}; {report['settings']['duration']} s per figure"]
+             f"{report['machine']['python']}; {report['settings']['rounds']} x {report['settings']['duration']} s per figure, "
+             f"client {report['settings']['client']}"]
     lines.append(f"{'stack':<17} {'server':<17} {'store':<7} {'w':>2} {'conc':>4} {'route':<9} {'rps':>7} "
                  f"{'p50 ms':>7} {'p99 ms':>7} {'x ceil':>6} {'srv us':>7} {'x cpu':>5} {'gen us':>6} {'busy':>5}")
     for row in report["rows"]:
@@ -398,10 +457,13 @@ def render(report: Dict[str, Any]) -> str:
         c, k = config["config"], config["checks"]
         wrk = config.get("wrk") or {}
         wrk_text = ""
-        if wrk.get("protected") and wrk.get("ceiling"):
-            wrk_text = (f"; wrk at {wrk['concurrency']}: ceiling {wrk['ceiling'].get('requests_per_second', 0):.0f}, "
-                        f"protected {wrk['protected'].get('requests_per_second', 0):.0f} rps "
-                        f"(x {_fmt(wrk.get('ceiling_fraction'), '.2f')}, non-2xx {wrk['protected'].get('non_2xx')})")
+        if wrk.get("ceiling_rps"):
+            wrk_text = (f"; wrk at {wrk['concurrency']}: ceiling {wrk['ceiling_rps']:.0f}, protected "
+                        f"{wrk['protected_rps']:.0f} rps (x {_fmt(wrk['ceiling_fraction'], '.2f')}, "
+                        f"non-2xx {wrk['protected_non_2xx']})")
+        other = config.get("other_client")
+        if other:
+            wrk_text += f"; ceiling with {other['client']}: {other['requests_per_second']:.0f} rps"
         lines.append(f"  {c['stack']} / {c['server']} / {c['store']}: {k['signed']}, {k['unsigned']}, "
                      f"{k['bad_signature']}{wrk_text}")
     lines.append("\ntargets (this run):")
@@ -449,18 +511,24 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the report as JSON (rows: one object each)")
     parser.add_argument("--quick", action="store_true", help="one of each stack, one level, short: a smoke test")
     parser.add_argument("--output", metavar="FILE", help="also write the JSON report to FILE")
-    parser.add_argument("--duration", type=float, help="seconds per figure (default 3; quick: 0.4)")
-    parser.add_argument("--warmup", type=float, help="seconds before each figure (default 0.5; quick: 0.1)")
+    parser.add_argument("--duration", type=float, help="seconds per sample (default 1; quick: 0.4)")
+    parser.add_argument("--rounds", type=int, help="samples per figure, ceiling and protected alternated (default 3; "
+                        "quick: 1)")
+    parser.add_argument("--client", choices=sorted(http_gen.CLIENTS), default="raw",
+                        help="the generator's HTTP client: raw (default: socket alone, about half the CPU per "
+                        "request) or http.client")
+    parser.add_argument("--warmup", type=float, help="seconds before each sample (default 0.3; quick: 0.1)")
     parser.add_argument("--concurrency", help="comma-separated levels (default 1,8,32; quick: 4)")
     parser.add_argument("--stack", action="append", help="only these stacks (repeatable)")
     parser.add_argument("--processes", type=int, default=2, help="generator processes (default 2)")
-    parser.add_argument("--no-wrk", action="store_true", help="skip the wrk cross-check")
+    parser.add_argument("--no-wrk", action="store_true", help="skip the cross-checks of the generator (wrk, and "
+                        "the ceiling with the other client)")
     args = parser.parse_args(argv)
     levels = tuple(int(v) for v in args.concurrency.split(",")) if args.concurrency else (
         QUICK_LEVELS if args.quick else FULL_LEVELS)
-    settings = Settings(levels, args.warmup if args.warmup is not None else (0.1 if args.quick else 0.5),
-                        args.duration if args.duration is not None else (0.4 if args.quick else 3.0),
-                        not args.no_wrk and not args.quick)
+    settings = Settings(levels, args.warmup if args.warmup is not None else (0.1 if args.quick else 0.3),
+                        args.duration if args.duration is not None else (0.4 if args.quick else 1.0),
+                        args.rounds or (1 if args.quick else 3), not args.no_wrk and not args.quick, args.client)
 
     def progress(text: str) -> None:
         print(f"  {text}", file=sys.stderr, flush=True)

@@ -1,7 +1,8 @@
 """The applications the HTTP benchmark (http_load.py) serves: one protected route, one unsigned route.
 
 Every stack answers ``GET /api/whoami`` (protected: ``{"user": ..., "consumer_key": ...}``) and
-``GET /ping`` (unsigned: ``pong``, the ceiling of that server). Each is a factory that gunicorn
+``GET /ping`` (unsigned: the same document with no user, the ceiling of that server: the same
+work but the OAuth check). Each is a factory that gunicorn
 (``benchmarks.http_stacks:NAME()``) or uvicorn (``--factory benchmarks.http_stacks:NAME``)
 calls in each worker; the configuration comes from the environment, set by http_load.py:
 
@@ -65,12 +66,9 @@ def provider() -> Any:
 def _plain_wsgi(environ: Dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
     """The application behind oauth1core's WSGI middleware: ``/ping``, and the verified request."""
     path = environ.get("PATH_INFO", "")
-    if path == UNSIGNED:
-        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "4")])
-        return [b"pong"]
-    if path == PROTECTED:
-        verified = environ["oauth1core.request"]  # an oauth1core.gateway.OAuth1Request
-        body = _document(verified.user, verified.consumer_key)
+    if path in (UNSIGNED, PROTECTED):
+        verified = environ.get("oauth1core.request")  # an oauth1core.gateway.OAuth1Request
+        body = _document(verified.user, verified.consumer_key) if path == PROTECTED else _document(None, "")
         start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
         return [body]
     start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "9")])
@@ -94,7 +92,7 @@ async def _plain_asgi(scope: Dict[str, Any], receive: Any, send: Any) -> None:
         verified = scope["oauth1core.request"]
         status, body = 200, _document(verified.user, verified.consumer_key)
     elif scope["path"] == UNSIGNED:
-        status, body = 200, b"pong"
+        status, body = 200, _document(None, "")
     else:
         status, body = 404, b"not found"
     await send({"type": "http.response.start", "status": status,
@@ -116,7 +114,7 @@ def _flask(protected: Callable[[], Any], name: str) -> Any:
     from flask import Flask
 
     app = Flask(name)
-    app.add_url_rule(UNSIGNED, "ping", lambda: ("pong", 200, {"Content-Type": "text/plain"}))
+    app.add_url_rule(UNSIGNED, "ping", lambda: (_document(None, ""), 200, {"Content-Type": "application/json"}))
     app.add_url_rule(PROTECTED, "whoami", protected)
     return app
 
