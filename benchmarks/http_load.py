@@ -196,6 +196,7 @@ class Settings(NamedTuple):
     rounds: int
     wrk: bool
     client: str  # http_gen.CLIENTS
+    profile: bool = False  # py-spy on one worker during a protected sample (http_profile.py)
 
 
 class Sample(NamedTuple):
@@ -271,6 +272,18 @@ def measure_level(pool: http_gen.Pool, running: Running, config: Config, setting
         row["cpu_ceiling_fraction"] = ceiling["server_cpu_us_per_request"] / row["server_cpu_us_per_request"]
         row["added_server_cpu_us"] = row["server_cpu_us_per_request"] - ceiling["server_cpu_us_per_request"]
     return [row, ceiling]
+
+
+def profile_worker(pool: http_gen.Pool, running: Running, settings: Settings, pgids: List[int]) -> Dict[str, Any]:
+    """py-spy on one worker during one more protected sample at the highest level."""
+    from .http_profile import Profiler, worker_pid
+
+    level = max(settings.levels)
+    expected = sample(pool, running, settings, level, False, 0.0, pgids)
+    longer = settings._replace(duration=max(3.0, settings.duration))
+    profiler = Profiler(worker_pid(running.process.pgid), longer.warmup + longer.duration)
+    sample(pool, running, longer, level, True, len(expected.outcome.latencies) / 8 / settings.duration, pgids)
+    return dict(profiler.result(), concurrency=level)
 
 
 def client_check(pool: http_gen.Pool, running: Running, settings: Settings, pgids: List[int]) -> Dict[str, Any]:
@@ -357,12 +370,14 @@ def run_config(pool: http_gen.Pool, config: Config, settings: Settings, workdir:
         checks = probe(running)
         pgids = [running.process.pgid] + ([redis.pgid] if redis is not None and config.store == "redis" else [])
         rows = [row for level in settings.levels for row in measure_level(pool, running, config, settings, level, pgids)]
+        profile = profile_worker(pool, running, settings, pgids) if settings.profile else None
         wrk = wrk_check(running, settings, workdir)
         other_client = client_check(pool, running, settings, pgids) if settings.wrk else None
         alive = running.process.process.poll() is None
     finally:
         running.process.stop()
     return {"config": config._asdict(), "checks": checks, "rows": rows, "wrk": wrk, "other_client": other_client,
+            "profile": profile,
             "server_alive_at_end": alive, "pgid": running.process.pgid, "port": running.port}
 
 
@@ -433,6 +448,28 @@ def targets(rows: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     return results
 
 
+def generator_check(configs: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Per server: the ceiling at the highest level as this generator measured it, as wrk
+    measured it, and with the generator's other client; and the generator's CPU per request."""
+    checks = []
+    for result in configs:
+        rows = [row for row in result["rows"] if row["route"] == "unsigned"]
+        if not rows or not (result.get("wrk") or result.get("other_client")):
+            continue
+        top = max(rows, key=lambda row: row["concurrency"])
+        wrk = result.get("wrk") or {}
+        other = result.get("other_client") or {}
+        checks.append({
+            **{k: result["config"][k] for k in ("stack", "server", "store")}, "concurrency": top["concurrency"],
+            "ceiling_rps": top["requests_per_second"], "generator_cpu_us_per_request": top["generator_cpu_us_per_request"],
+            "server_cpu_us_per_request": top["server_cpu_us_per_request"], "wrk_ceiling_rps": wrk.get("ceiling_rps"),
+            "wrk_ceiling_fraction": wrk.get("ceiling_fraction"), "other_client": other.get("client"),
+            "other_client_ceiling_rps": other.get("requests_per_second"),
+            "other_client_cpu_us_per_request": other.get("generator_cpu_us_per_request"),
+        })
+    return checks
+
+
 def _fmt(value: Optional[float], spec: str) -> str:
     return "-" if value is None else format(value, spec)
 
@@ -466,6 +503,23 @@ def render(report: Dict[str, Any]) -> str:
             wrk_text += f"; ceiling with {other['client']}: {other['requests_per_second']:.0f} rps"
         lines.append(f"  {c['stack']} / {c['server']} / {c['store']}: {k['signed']}, {k['unsigned']}, "
                      f"{k['bad_signature']}{wrk_text}")
+    if report.get("generator_check"):
+        lines.append("\ngenerator check (unsigned route, highest level): this generator, wrk, the other client; "
+                     "generator and server CPU microseconds per request")
+        for g in report["generator_check"]:
+            lines.append(f"  {g['stack']} / {g['server']} / {g['store']}: {g['ceiling_rps']:.0f} rps, wrk "
+                         f"{_fmt(g['wrk_ceiling_rps'], '.0f')}, {g['other_client']} "
+                         f"{_fmt(g['other_client_ceiling_rps'], '.0f')}; generator "
+                         f"{_fmt(g['generator_cpu_us_per_request'], '.0f')} us ({g['other_client']} "
+                         f"{_fmt(g['other_client_cpu_us_per_request'], '.0f')} us), server "
+                         f"{_fmt(g['server_cpu_us_per_request'], '.0f')} us")
+    profiled = [c for c in report["configs"] if c.get("profile")]
+    if profiled:
+        lines.append("\nwhere a worker's time goes (py-spy, protected route, share of its busy samples):")
+    for config in profiled:
+        c, p = config["config"], config["profile"]
+        shares = ", ".join(f"{k} {v:.0%}" for k, v in p.get("components", {}).items()) or p.get("error", "")
+        lines.append(f"  {c['stack']} / {c['server']} / {c['store']}: {shares}")
     lines.append("\ntargets (this run):")
     for target in report["targets"]:
         lines.append(f"  {'met ' if target['met'] else 'MISS'} {target['target']}: {target['value']:.2f}")
@@ -496,6 +550,7 @@ def run(quick: bool, settings: Settings, stacks: Optional[List[str]], processes:
     report["configs"] = results
     report["rows"] = [row for result in results for row in result["rows"]]
     report["targets"] = targets(report["rows"])
+    report["generator_check"] = generator_check(results)
     report["process_groups"] = [result["pgid"] for result in results] + ([redis.pgid] if redis else [])
     report["ports"] = [result["port"] for result in results]
     report["seconds"] = time.monotonic() - started
@@ -521,6 +576,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--concurrency", help="comma-separated levels (default 1,8,32; quick: 4)")
     parser.add_argument("--stack", action="append", help="only these stacks (repeatable)")
     parser.add_argument("--processes", type=int, default=2, help="generator processes (default 2)")
+    parser.add_argument("--profile", action="store_true", help="py-spy on one worker of each server during one "
+                        "more protected sample: where its time goes (pip install py-spy)")
     parser.add_argument("--no-wrk", action="store_true", help="skip the cross-checks of the generator (wrk, and "
                         "the ceiling with the other client)")
     args = parser.parse_args(argv)
@@ -528,7 +585,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         QUICK_LEVELS if args.quick else FULL_LEVELS)
     settings = Settings(levels, args.warmup if args.warmup is not None else (0.1 if args.quick else 0.3),
                         args.duration if args.duration is not None else (0.4 if args.quick else 1.0),
-                        args.rounds or (1 if args.quick else 3), not args.no_wrk and not args.quick, args.client)
+                        args.rounds or (1 if args.quick else 3), not args.no_wrk and not args.quick, args.client,
+                        args.profile)
 
     def progress(text: str) -> None:
         print(f"  {text}", file=sys.stderr, flush=True)
