@@ -55,6 +55,16 @@ def groups_cpu(pgids: Sequence[int]) -> float:
     return ticks / CLOCK_TICKS
 
 
+def groups_cpu_of(pid: int) -> float:
+    """CPU seconds used so far by the process ``pid`` alone (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+            fields = handle.read().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
 def machine_cpu() -> tuple:  # type: ignore[type-arg]
     """``(busy, total)`` jiffies of all CPUs since boot (``/proc/stat``)."""
     with open("/proc/stat", encoding="ascii") as handle:

@@ -34,10 +34,10 @@ COMPONENTS = (
 
 
 def worker_pid(pgid: int) -> int:
-    """A worker of the server whose process group is ``pgid`` (the server itself when alone)."""
-    members = sorted(http_procs.group_members(pgid))
-    workers = [pid for pid in members if pid != pgid]
-    return workers[0] if workers else pgid
+    """The busiest process (most CPU time so far) of the server whose process group is ``pgid``:
+    a worker, not the arbiter or a helper such as multiprocessing's resource tracker."""
+    members = http_procs.group_members(pgid)
+    return max(members, key=lambda pid: http_procs.groups_cpu_of(pid)) if members else pgid
 
 
 class Profiler:
