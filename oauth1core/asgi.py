@@ -22,26 +22,12 @@ from typing import Any, Awaitable, Callable, Dict, Iterable, List, Mapping, Muta
 from urllib.parse import quote
 
 from .errors import OAuthError
-from .gateway import (
-    Consent,
-    Network,
-    PublicOrigin,
-    consent_for,
-    endpoint_routes,
-    hook_outcome,
-    method_refusal,
-    plain_response,
-    endpoint_response,
-    error_answer,
-    path_matcher,
-    read_form,
-    verify,
-)
+from . import gateway
+from .gateway import Consent, Network, PublicOrigin
 from .parameters import parse_form
 from .server import Provider, Response
 
-__all__ = ["OAuth1Middleware", "ProviderEndpoints", "REQUEST_KEY", "scope_uri", "receive_body", "send_response",
-           "call_store"]
+__all__ = ["OAuth1Middleware", "ProviderEndpoints", "REQUEST_KEY"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -156,43 +142,38 @@ async def call_store(offload: bool, function: Callable[..., T], *args: Any, **kw
     return await loop.run_in_executor(None, functools.partial(function, *args, **kwargs))
 
 
-class OAuth1Middleware:
+class OAuth1Middleware(gateway.Guard[ASGIApp]):
     """Verify HTTP requests for the paths in ``protect`` before ``app`` sees them (section 3.2).
 
     The keywords are those of :class:`oauth1core.wsgi.OAuth1Middleware`, plus ``offload`` (see
-    the module's docstring). Other scope types (``websocket``, ``lifespan``) pass through.
+    the module's docstring). A WebSocket to a protected path is closed (1008) before it is
+    accepted; ``lifespan`` and unprotected paths pass through.
     """
 
-    def __init__(self, app: ASGIApp, provider: Provider, *,
-                 protect: Union[str, Iterable[str], Callable[[str], bool]] = ("/",),
-                 realm: Optional[str] = None, base_url: Optional[str] = None,
-                 trusted_proxies: Iterable[Union[str, Network]] = (), proxy_headers: str = "x-forwarded",
-                 require_token: bool = True, max_body: Optional[int] = None, offload: Optional[bool] = None) -> None:
-        self.app = app
-        self.provider = provider
-        self.protects = path_matcher(protect)
-        self.realm = realm
-        self.origin = PublicOrigin.build(base_url, trusted_proxies, proxy_headers)
-        self.require_token = require_token
-        self.max_body = provider.limits.max_form_body if max_body is None else max_body
+    def __init__(self, app: ASGIApp, provider: Provider, *, offload: Optional[bool] = None, **settings: Any) -> None:
+        super().__init__(app, provider, **settings)
         self.offload = offloads(provider, offload)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self.protects(scope.get("path", "/")):
+        if scope["type"] not in ("http", "websocket") or not self.protects(scope.get("path", "/")):
             await self.app(scope, receive, send)
+            return
+        if scope["type"] == "websocket":  # no signed handshake here: a protected path is closed
+            await receive()
+            await send({"type": "websocket.close", "code": 1008})
             return
         try:
             body = await receive_body(receive, self.max_body)
         except BodyTooLarge as exc:
-            await send_response(send, plain_response(413, str(exc)))
+            await send_response(send, gateway.plain_response(413, str(exc)))
             return
         headers = headers_of(scope)
         try:
             uri = scope_uri(scope, self.origin, headers)
-            scope[REQUEST_KEY] = await call_store(self.offload, verify, self.provider, scope["method"], uri,
+            scope[REQUEST_KEY] = await call_store(self.offload, gateway.verify, self.provider, scope["method"], uri,
                                                   oauth_headers(headers), body, require_token=self.require_token)
         except OAuthError as error:
-            await send_response(send, error_answer(self.provider, error, self.realm))
+            await send_response(send, gateway.error_answer(self.provider, error, self.realm))
             return
         await self.app(scope, replay_receive(body, receive), send)
 
@@ -206,7 +187,7 @@ class ProviderEndpoints:
                  paths: Optional[Mapping[str, str]] = None, base_url: Optional[str] = None,
                  trusted_proxies: Iterable[Union[str, Network]] = (), proxy_headers: str = "x-forwarded",
                  offload: Optional[bool] = None) -> None:
-        self.routes = endpoint_routes(paths)
+        self.routes = gateway.endpoint_routes(paths)
         self.provider = provider
         self.authorize = authorize
         self.app = app
@@ -221,37 +202,37 @@ class ProviderEndpoints:
             elif scope["type"] == "lifespan":
                 await _lifespan(receive, send)
             else:
-                await send_response(send, plain_response(404, "not found"))
+                await send_response(send, gateway.plain_response(404, "not found"))
             return
         method = scope["method"]
-        refusal = method_refusal(endpoint, method)
+        refusal = gateway.method_refusal(endpoint, method)
         if refusal is not None:
             await send_response(send, refusal)
             return
         try:
             body = await receive_body(receive, self.provider.limits.max_form_body)
         except BodyTooLarge as exc:
-            await send_response(send, plain_response(413, str(exc)))
+            await send_response(send, gateway.plain_response(413, str(exc)))
             return
         try:
             response = await self._answer(endpoint, method, scope, body)
         except OAuthError as error:
-            response = error_answer(self.provider, error)
+            response = gateway.error_answer(self.provider, error)
         await send_response(send, response)
 
     async def _answer(self, endpoint: str, method: str, scope: Scope, body: bytes) -> Response:
         headers = headers_of(scope)
         if endpoint != "authorize":
             uri = scope_uri(scope, self.origin, headers)
-            return await call_store(self.offload, endpoint_response, self.provider, endpoint, method, uri,
+            return await call_store(self.offload, gateway.endpoint_response, self.provider, endpoint, method, uri,
                                     oauth_headers(headers), body)
         query = parse_form(scope.get("query_string", b"").decode("latin-1"))
-        form = read_form(headers.get("content-type"), body) if method == "POST" else []
-        consent = await call_store(self.offload, consent_for, self.provider, query, form)
+        form = gateway.read_form(headers.get("content-type"), body) if method == "POST" else []
+        consent = await call_store(self.offload, gateway.consent_for, self.provider, query, form)
         outcome = self.authorize(scope, consent, form)
         if inspect.isawaitable(outcome):
             outcome = await outcome
-        response: Response = await call_store(self.offload, hook_outcome, self.provider, consent, outcome)
+        response: Response = await call_store(self.offload, gateway.hook_outcome, self.provider, consent, outcome)
         return response
 
 

@@ -26,33 +26,17 @@ import dataclasses
 import html
 import ipaddress
 import re
-from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
-from urllib.parse import urlsplit
+from typing import Callable, Dict, Generic, Iterable, List, Mapping, Optional, Sequence, Tuple, TypeVar, Union
+from urllib.parse import quote, urlsplit
 
 from .errors import DuplicateParameter, OAuthError, ParameterAbsent, ParameterRejected
-from .parameters import Param, parse_form, quote_realm
+from .parameters import Param, is_form_content_type, parse_form, quote_realm
 from .server import Authorization, Provider, Response
 from .verify import VerifiedRequest
 
-__all__ = [
-    "PublicOrigin",
-    "OAuth1Request",
-    "Consent",
-    "Decision",
-    "path_matcher",
-    "parse_forwarded",
-    "verify",
-    "error_answer",
-    "endpoint_response",
-    "consent_for",
-    "decision_response",
-    "ENDPOINT_PATHS",
-    "endpoint_routes",
-    "method_refusal",
-    "plain_response",
-    "hook_outcome",
-    "PROXY_HEADERS",
-]
+# The names an application uses; the rest are the building blocks of oauth1core.wsgi, .asgi and
+# .integrations.
+__all__ = ["PublicOrigin", "OAuth1Request", "Consent", "Decision", "ENDPOINT_PATHS", "PROXY_HEADERS", "parse_forwarded"]
 
 Network = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 #: a header lookup by lower-case name: the value, or None when absent
@@ -257,6 +241,29 @@ def path_matcher(protect: Union[str, Iterable[str], Callable[[str], bool]]) -> C
     return lambda path: path in exact or path.startswith(prefixes)
 
 
+App = TypeVar("App")
+
+
+class Guard(Generic[App]):
+    """The settings of a middleware that protects routes of ``app`` (WSGI or ASGI): ``protect``
+    (:func:`path_matcher`), ``realm`` (default: the provider's), the origin settings
+    (:class:`PublicOrigin`), ``require_token`` and ``max_body`` (default: the provider's form
+    limit)."""
+
+    def __init__(self, app: App, provider: Provider, *,
+                 protect: Union[str, Iterable[str], Callable[[str], bool]] = ("/",),
+                 realm: Optional[str] = None, base_url: Optional[str] = None,
+                 trusted_proxies: Iterable[Union[str, Network]] = (), proxy_headers: str = "x-forwarded",
+                 require_token: bool = True, max_body: Optional[int] = None) -> None:
+        self.app = app
+        self.provider = provider
+        self.protects = path_matcher(protect)
+        self.realm = realm
+        self.origin = PublicOrigin.build(base_url, trusted_proxies, proxy_headers)
+        self.require_token = require_token
+        self.max_body = provider.limits.max_form_body if max_body is None else max_body
+
+
 @dataclasses.dataclass(frozen=True)
 class OAuth1Request:
     """A verified request for a protected resource, as the application gets it (section 3).
@@ -377,7 +384,7 @@ def single(params: Sequence[Param], name: str) -> str:
 
 def read_form(content_type: Optional[str], body: bytes) -> List[Param]:
     """A form-encoded body as pairs (nothing for another content type); 400 for bad UTF-8."""
-    if content_type is None or content_type.split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
+    if not is_form_content_type(content_type):
         return []
     try:
         return parse_form(body.decode("utf-8"))
@@ -415,6 +422,16 @@ def html_page(status: int, title: str, content_html: str) -> Response:
     return Response(status, list(_PAGE_HEADERS), body.encode("utf-8"))
 
 
+_URI_SAFE = "".join(chr(code) for code in range(0x21, 0x7F))
+
+
+def ascii_uri(uri: str) -> str:
+    """``uri`` as it may go in a header: any character outside printable ASCII percent-encoded
+    as UTF-8 (RFC 3987 section 3.1, an IRI mapped to a URI), so that sending the redirect cannot
+    fail after the token was authorized."""
+    return uri if uri.isascii() and uri.isprintable() and " " not in uri else quote(uri, safe=_URI_SAFE)
+
+
 def decision_response(provider: Provider, consent: Consent, decision: Decision) -> Response:
     """Carry out the application's decision (2.2): approval redirects (302) to the callback with
     ``oauth_token`` and ``oauth_verifier``, or shows the verifier for ``oob``; denial says so."""
@@ -423,6 +440,6 @@ def decision_response(provider: Provider, consent: Consent, decision: Decision) 
         return html_page(200, "Access denied", "<p>You denied the application access.</p>")
     authorization: Authorization = provider.authorize(consent.token, decision.user)
     if authorization.redirect_uri is not None:
-        return Response(302, [("Location", authorization.redirect_uri), ("Cache-Control", "no-store")], b"")
+        return Response(302, [("Location", ascii_uri(authorization.redirect_uri)), ("Cache-Control", "no-store")], b"")
     return html_page(200, "Access approved", "<p>Give the application this verification code:</p>"
                      f'<p><code id="oauth_verifier">{html.escape(authorization.verifier)}</code></p>')

@@ -30,7 +30,7 @@ from .flow import Endpoints, ThreeLeggedFlow
 from .methods import STANDARD_METHODS
 from .parameters import FORM_CONTENT_TYPE, Param
 
-__all__ = ["Preset", "PRESETS", "ALIASES", "get_preset", "preset_names"]
+__all__ = ["Preset", "get_preset", "preset_names"]
 
 _FIELD = re.compile(r"\{([a-z_]+)(?:\|([a-z]+))?\}")
 _BASE_URL = re.compile(r"https?://[A-Za-z0-9\-._~]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9\-._~/%]*)?")

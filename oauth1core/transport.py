@@ -15,19 +15,16 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
-from typing import Callable, List, Mapping, NamedTuple, Optional, Protocol, Tuple
+from typing import Callable, List, Mapping, Optional, Protocol
 
+from .answers import Response
 from .client import SignedRequest
 from .flow import FlowState, ThreeLeggedFlow, TokenCredentials
 
 __all__ = ["HTTPResponse", "Transport", "UrllibTransport", "obtain_temporary_credentials", "obtain_token_credentials"]
 
-class HTTPResponse(NamedTuple):
-    """An answer as plain data: ``status``, ``headers`` (name, value pairs), ``body``."""
-
-    status: int
-    headers: List[Tuple[str, str]]
-    body: bytes
+#: An answer as plain data (one type with the provider's :class:`~oauth1core.answers.Response`).
+HTTPResponse = Response
 
 
 class Transport(Protocol):

@@ -25,27 +25,12 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 from urllib.parse import quote
 
 from .errors import OAuthError
-from .gateway import (
-    Consent,
-    Decision,
-    Network,
-    OAuth1Request,
-    PublicOrigin,
-    consent_for,
-    endpoint_routes,
-    hook_outcome,
-    method_refusal,
-    plain_response,
-    endpoint_response,
-    error_answer,
-    path_matcher,
-    read_form,
-    verify,
-)
+from . import gateway
+from .gateway import Consent, Decision, Network, OAuth1Request, PublicOrigin
 from .parameters import parse_form
 from .server import Provider, Response
 
-__all__ = ["OAuth1Middleware", "ProviderEndpoints", "REQUEST_KEY", "verified_request", "request_uri", "read_body"]
+__all__ = ["OAuth1Middleware", "ProviderEndpoints", "REQUEST_KEY", "verified_request"]
 
 Environ = Dict[str, Any]
 StartResponse = Callable[..., Any]
@@ -59,8 +44,12 @@ REQUEST_KEY = "oauth1core.request"
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 
-class _TooLarge(Exception):
-    pass
+class BadBody(Exception):
+    """A body that cannot be read: ``status`` 413 (over the limit) or 400 (a bad Content-Length)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def _raw_path(environ: Environ) -> str:
@@ -105,23 +94,23 @@ def oauth_headers(environ: Environ) -> Dict[str, str]:
 
 
 def read_body(environ: Environ, limit: int) -> bytes:
-    """The request body (at most ``limit`` octets, else :class:`_TooLarge`); the environ is
+    """The request body (at most ``limit`` octets, else :class:`BadBody`); the environ is
     left with a fresh ``wsgi.input`` holding the same octets, for the application."""
     stream = environ.get("wsgi.input")
     length_text = environ.get("CONTENT_LENGTH") or ""
     chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
-    if stream is None or (not length_text and not chunked):
-        body = b""
-    elif length_text and not chunked:
+    if stream is None or (not length_text and not chunked) or length_text == "0":
+        return b""  # nothing to read: the environ stays as it is
+    if length_text and not chunked:
         if not length_text.isdigit():
-            raise _TooLarge("invalid Content-Length")
+            raise BadBody(400, "invalid Content-Length")
         if int(length_text) > limit:
-            raise _TooLarge("the body is too large")
-        body = stream.read(int(length_text))
+            raise BadBody(413, "the body is too large")
+        body: bytes = stream.read(int(length_text))
     else:
         body = stream.read(limit + 1)
         if len(body) > limit:
-            raise _TooLarge("the body is too large")
+            raise BadBody(413, "the body is too large")
     environ["wsgi.input"] = io.BytesIO(body)
     environ["CONTENT_LENGTH"] = str(len(body))
     environ.pop("HTTP_TRANSFER_ENCODING", None)
@@ -136,7 +125,7 @@ def _send(start_response: StartResponse, response: Response) -> List[bytes]:
     return [response.body]
 
 
-class OAuth1Middleware:
+class OAuth1Middleware(gateway.Guard[WSGIApp]):
     """Verify requests for the paths in ``protect`` before ``app`` sees them (section 3.2).
 
     ``protect``: a path (``"/api/whoami"``), a subtree (``"/api/"``), several, or a predicate on
@@ -147,32 +136,19 @@ class OAuth1Middleware:
     (default: the provider's form limit) are read, verified and handed on; larger ones get 413.
     """
 
-    def __init__(self, app: WSGIApp, provider: Provider, *,
-                 protect: Union[str, Iterable[str], Callable[[str], bool]] = ("/",),
-                 realm: Optional[str] = None, base_url: Optional[str] = None,
-                 trusted_proxies: Iterable[Union[str, Network]] = (), proxy_headers: str = "x-forwarded",
-                 require_token: bool = True, max_body: Optional[int] = None) -> None:
-        self.app = app
-        self.provider = provider
-        self.protects = path_matcher(protect)
-        self.realm = realm
-        self.origin = PublicOrigin.build(base_url, trusted_proxies, proxy_headers)
-        self.require_token = require_token
-        self.max_body = provider.limits.max_form_body if max_body is None else max_body
-
     def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         if not self.protects(environ.get("PATH_INFO", "") or "/"):
             return self.app(environ, start_response)
         try:
             body = read_body(environ, self.max_body)
-        except _TooLarge as exc:
-            return _send(start_response, plain_response(413, str(exc)))
+        except BadBody as exc:
+            return _send(start_response, gateway.plain_response(exc.status, str(exc)))
         try:
             uri = request_uri(environ, self.origin)
-            environ[REQUEST_KEY] = verify(self.provider, environ.get("REQUEST_METHOD", "GET"), uri,
+            environ[REQUEST_KEY] = gateway.verify(self.provider, environ.get("REQUEST_METHOD", "GET"), uri,
                                           oauth_headers(environ), body, require_token=self.require_token)
         except OAuthError as error:
-            return _send(start_response, error_answer(self.provider, error, self.realm))
+            return _send(start_response, gateway.error_answer(self.provider, error, self.realm))
         return self.app(environ, start_response)
 
 
@@ -197,7 +173,7 @@ class ProviderEndpoints:
     def __init__(self, provider: Provider, *, authorize: AuthorizeHook, app: Optional[WSGIApp] = None,
                  paths: Optional[Mapping[str, str]] = None, base_url: Optional[str] = None,
                  trusted_proxies: Iterable[Union[str, Network]] = (), proxy_headers: str = "x-forwarded") -> None:
-        self.routes = endpoint_routes(paths)
+        self.routes = gateway.endpoint_routes(paths)
         self.provider = provider
         self.authorize = authorize
         self.app = app
@@ -208,25 +184,25 @@ class ProviderEndpoints:
         if endpoint is None:
             if self.app is not None:
                 return self.app(environ, start_response)
-            return _send(start_response, plain_response(404, "not found"))
+            return _send(start_response, gateway.plain_response(404, "not found"))
         method = environ.get("REQUEST_METHOD", "GET")
-        refusal = method_refusal(endpoint, method)
+        refusal = gateway.method_refusal(endpoint, method)
         if refusal is not None:
             return _send(start_response, refusal)
         try:
             body = read_body(environ, self.provider.limits.max_form_body)
-        except _TooLarge as exc:
-            return _send(start_response, plain_response(413, str(exc)))
+        except BadBody as exc:
+            return _send(start_response, gateway.plain_response(exc.status, str(exc)))
         try:
             return _send(start_response, self._answer(endpoint, method, environ, body))
         except OAuthError as error:
-            return _send(start_response, error_answer(self.provider, error))
+            return _send(start_response, gateway.error_answer(self.provider, error))
 
     def _answer(self, endpoint: str, method: str, environ: Environ, body: bytes) -> Response:
         if endpoint != "authorize":
             uri = request_uri(environ, self.origin)
-            return endpoint_response(self.provider, endpoint, method, uri, oauth_headers(environ), body)
+            return gateway.endpoint_response(self.provider, endpoint, method, uri, oauth_headers(environ), body)
         query = parse_form(environ.get("QUERY_STRING", ""))
-        form = read_form(environ.get("CONTENT_TYPE"), body) if method == "POST" else []
-        consent = consent_for(self.provider, query, form)
-        return hook_outcome(self.provider, consent, self.authorize(environ, consent, form))
+        form = gateway.read_form(environ.get("CONTENT_TYPE"), body) if method == "POST" else []
+        consent = gateway.consent_for(self.provider, query, form)
+        return gateway.hook_outcome(self.provider, consent, self.authorize(environ, consent, form))

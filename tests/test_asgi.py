@@ -136,3 +136,23 @@ def test_a_sqlite_store_is_called_off_the_event_loop() -> None:
             assert len(threads) == 3 and threading.current_thread().name not in threads
         finally:
             store.close()
+
+
+def test_a_websocket_to_a_protected_path_is_closed_before_it_is_accepted() -> None:
+    sent: List[Dict[str, Any]] = []
+    reached: List[str] = []
+
+    async def app(scope: Dict[str, Any], receive: Any, send: Any) -> None:
+        reached.append(scope["path"])
+
+    async def receive() -> Dict[str, Any]:
+        return {"type": "websocket.connect"}
+
+    async def send_message(message: Dict[str, Any]) -> None:
+        sent.append(message)
+
+    middleware = OAuth1Middleware(app, make_provider(), protect=["/api/"])
+    for path in ("/api/live", "/public/live"):
+        scope = {"type": "websocket", "path": path, "raw_path": path.encode(), "headers": [], "query_string": b""}
+        asyncio.run(middleware(scope, receive, send_message))
+    assert sent == [{"type": "websocket.close", "code": 1008}] and reached == ["/public/live"]

@@ -11,13 +11,15 @@ from typing import Any, Dict, List, Optional, Tuple
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from oauth1core.client import Client, SignedRequest
 from oauth1core.errors import ServiceUnavailable
-from oauth1core.gateway import Consent, Decision
+from oauth1core.gateway import Consent, Decision, PublicOrigin, ascii_uri
 from oauth1core.server import Consumer, Provider, Response
 from oauth1core.stores.memory import MemoryStore
-from oauth1core.wsgi import REQUEST_KEY, OAuth1Middleware, ProviderEndpoints
+from oauth1core.wsgi import REQUEST_KEY, OAuth1Middleware, ProviderEndpoints, request_uri
 
 KEY, SECRET = "wsgi-app", "wsgi-secret"
 Answer = Tuple[int, Dict[str, str], bytes]
@@ -290,3 +292,22 @@ def test_a_body_over_the_limit_is_413_before_verification() -> None:
     provider = make_provider()
     app = OAuth1Middleware(whoami, provider, max_body=10)
     assert call(app, "POST", "http://api.test/x", {"Content-Type": "text/plain"}, b"x" * 11)[0] == 413
+    assert call(app, "POST", "http://api.test/x", {"Content-Type": "text/plain"}, b"x", CONTENT_LENGTH="1e3")[0] == 400
+
+
+@given(st.lists(st.text(alphabet="abcXYZ019-._~%!$&'()*+,;=:@", min_size=1, max_size=8), min_size=1, max_size=4),
+       st.text(alphabet="ab=&%2F", max_size=10))
+def test_the_raw_path_is_the_same_in_origin_form_and_absolute_form(segments: List[str], query: str) -> None:
+    path = "/" + "/".join(segments)
+    target = path + ("?" + query if query else "")
+    origin = PublicOrigin.build()
+    environ = {"HTTP_HOST": "api.test", "wsgi.url_scheme": "http", "QUERY_STRING": query, "PATH_INFO": "/ignored"}
+    expected = "http://api.test" + target
+    assert request_uri({**environ, "RAW_URI": target}, origin) == expected
+    assert request_uri({**environ, "REQUEST_URI": "http://other.example:81" + target}, origin) == expected
+
+
+def test_an_approval_redirect_is_always_ascii() -> None:
+    assert ascii_uri("https://client.example/cb/\u2603?x=\u00e9\u0085&oauth_token=a%2Fb") == \
+        "https://client.example/cb/%E2%98%83?x=%C3%A9%C2%85&oauth_token=a%2Fb"
+    assert ascii_uri("http://127.0.0.1:9/cb?a=1") == "http://127.0.0.1:9/cb?a=1"

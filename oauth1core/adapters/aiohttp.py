@@ -38,7 +38,7 @@ except ImportError:  # pragma: no cover - aiohttp before 3.12
     raise ImportError("oauth1core.adapters.aiohttp needs aiohttp 3.12 or later (client middlewares)") from None
 
 from ..client import Client
-from ..flow import clock_correction
+from ..skew import clock_correction
 from ..parameters import header_value, is_form_content_type
 from ._redirect import Origin, Unsigned, origin_of, signer_for, strip_oauth_form, strip_oauth_query
 

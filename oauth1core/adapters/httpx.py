@@ -25,7 +25,7 @@ from typing import AsyncGenerator, Dict, Generator, Optional
 
 import httpx
 
-from ..flow import clock_correction
+from ..skew import clock_correction
 from ._redirect import AuthOptions, Origin, Unsigned, origin_of, signer_for, strip_oauth_query
 
 __all__ = ["OAuth1Auth"]

@@ -34,7 +34,7 @@ from requests.sessions import SessionRedirectMixin
 from requests.structures import CaseInsensitiveDict
 from requests.utils import requote_uri
 
-from ..flow import clock_correction
+from ..skew import clock_correction
 from ..parameters import header_value, is_form_content_type
 from ._redirect import (
     AuthOptions,

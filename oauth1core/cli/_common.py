@@ -7,6 +7,8 @@ import os
 import sys
 from typing import Iterable, List, Optional
 
+from ..errors import mask
+
 __all__ = ["add_credential_options", "client_key", "secret", "mask", "die", "read_text_file", "CliError"]
 
 ENV = {
@@ -70,12 +72,6 @@ def client_key(args: argparse.Namespace, name: str = "client_key") -> Optional[s
     value = getattr(args, name, None)
     return str(value) if value is not None else _env(ENV[name])
 
-
-def mask(value: Optional[str]) -> str:
-    """A secret as it may be shown: its length only."""
-    if not value:
-        return "(empty)"
-    return f"***({len(value)} chars)"
 
 
 def die(message: str, code: int = 2) -> int:
