@@ -439,16 +439,20 @@ def targets(rows: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
             results.append({"target": f"oauth1core WSGI under {server}, memory store: >= 0.8 of the unsigned ceiling",
                             "value": value, "limit": 0.8, "met": value >= 0.8, "by_concurrency": levels,
                             "cpu_fraction_by_concurrency": _by_level(ours, "cpu_ceiling_fraction")})
-        peer = {row["concurrency"]: row["requests_per_second"] for row in _find(protected, stack="flask+oauthlib",
-                                                                                 server=server)}
+        peer = {row["concurrency"]: row for row in _find(protected, stack="flask+oauthlib", server=server)}
         for stack in ("oauth1core-wsgi", "flask+oauth1core"):
-            mine = _find(protected, stack=stack, server=server, store="memory")
-            levels = {row["concurrency"]: row["requests_per_second"] / peer[row["concurrency"]]
-                      for row in mine if peer.get(row["concurrency"])}
+            mine = [row for row in _find(protected, stack=stack, server=server, store="memory")
+                    if peer.get(row["concurrency"], {}).get("requests_per_second")]
+            levels = {row["concurrency"]: row["requests_per_second"] / peer[row["concurrency"]]["requests_per_second"]
+                      for row in mine}
+            cpu = {row["concurrency"]: peer[row["concurrency"]]["server_cpu_us_per_request"]
+                   / row["server_cpu_us_per_request"] for row in mine
+                   if row.get("server_cpu_us_per_request") and peer[row["concurrency"]].get("server_cpu_us_per_request")}
             if levels:
                 value = statistics.median(levels.values())
                 results.append({"target": f"{stack} under {server}: >= 2x the rps of flask+oauthlib",
-                                "value": value, "limit": 2.0, "met": value >= 2.0, "by_concurrency": levels})
+                                "value": value, "limit": 2.0, "met": value >= 2.0, "by_concurrency": levels,
+                                "cpu_ratio_by_concurrency": cpu})
     serve = _find(protected, stack="oauth1core-serve", store="memory")
     if serve:
         best = max(serve, key=lambda row: row["requests_per_second"])
@@ -537,6 +541,28 @@ def render(report: Dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def render_markdown(report: Dict[str, Any]) -> str:
+    """The protected rows as benchmarks/README.md's table, then the targets."""
+    lines = ["| stack | server | store | connections | rps | p50 ms | p99 ms | x ceiling | x ceiling (CPU) | "
+             "ceiling rps | added server CPU us |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for row in report["rows"]:
+        if row["route"] != "protected":
+            continue
+        lines.append(f"| {row['stack']} | {row['server']} | {row['store']} | {row['concurrency']} | "
+                     f"{row['requests_per_second']:.0f} | {_fmt(row['p50_ms'], '.2f')} | {_fmt(row['p99_ms'], '.2f')} | "
+                     f"{_fmt(row['ceiling_fraction'], '.2f')} | {_fmt(row.get('cpu_ceiling_fraction'), '.2f')} | "
+                     f"{_fmt(row.get('ceiling_rps'), '.0f')} | {_fmt(row.get('added_server_cpu_us'), '.0f')} |")
+    lines += ["", "| target | this run (median over the levels) | by connections | from CPU per request | |",
+              "|---|---|---|---|---|"]
+    for target in report["targets"]:
+        levels = ", ".join(f"{k}: {v:.2f}" for k, v in target["by_concurrency"].items())
+        cpu = target.get("cpu_fraction_by_concurrency") or target.get("cpu_ratio_by_concurrency") or {}
+        cpu_text = ", ".join(f"{k}: {v:.2f}" for k, v in cpu.items())
+        lines.append(f"| {target['target']} | {target['value']:.2f} | {levels} | {cpu_text} | "
+                     f"{'met' if target['met'] else '**missed**'} |")
+    return "\n".join(lines)
+
+
 def run(quick: bool, settings: Settings, stacks: Optional[List[str]], processes: int, progress: Any) -> Dict[str, Any]:
     cores = os.cpu_count() or 1
     configs = [c for c in matrix(quick, cores) if not stacks or c.stack in stacks]
@@ -577,6 +603,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the report as JSON (rows: one object each)")
     parser.add_argument("--quick", action="store_true", help="one of each stack, one level, short: a smoke test")
     parser.add_argument("--output", metavar="FILE", help="also write the JSON report to FILE")
+    parser.add_argument("--from-json", metavar="FILE", help="render a saved report (--output) instead of running")
+    parser.add_argument("--markdown", action="store_true", help="print the protected rows and the targets as "
+                        "benchmarks/README.md's tables")
     parser.add_argument("--duration", type=float, help="seconds per sample (default 1; quick: 0.4)")
     parser.add_argument("--rounds", type=int, help="samples per figure, ceiling and protected alternated (default 3; "
                         "quick: 1)")
@@ -599,6 +628,13 @@ def main(argv: Optional[List[str]] = None) -> int:
                         args.rounds or (1 if args.quick else 3), not args.no_wrk and not args.quick, args.client,
                         args.profile)
 
+    if args.from_json:
+        with open(args.from_json, encoding="utf-8") as handle:
+            saved = json.load(handle)
+        saved["targets"] = targets(saved["rows"])
+        print(render_markdown(saved) if args.markdown else render(saved))
+        return 0
+
     def progress(text: str) -> None:
         print(f"  {text}", file=sys.stderr, flush=True)
 
@@ -619,5 +655,5 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.output:
         with open(args.output, "w", encoding="utf-8") as handle:
             json.dump(report, handle, indent=1)
-    print(json.dumps(report, indent=1) if args.json else render(report))
+    print(json.dumps(report, indent=1) if args.json else render_markdown(report) if args.markdown else render(report))
     return 0
