@@ -543,7 +543,14 @@ def render(report: Dict[str, Any]) -> str:
 
 def render_markdown(report: Dict[str, Any]) -> str:
     """The protected rows as benchmarks/README.md's table, then the targets."""
-    lines = ["| stack | server | store | connections | rps | p50 ms | p99 ms | x ceiling | x ceiling (CPU) | "
+    machine, settings = report["machine"], report["settings"]
+    versions = ", ".join(f"{k} {v}" for k, v in report["versions"].items() if v)
+    lines = [f"Machine: {machine['cpu']}, {machine['cores']} cores, {machine['system']}, {machine['python']} "
+             f"(load average at the start: {', '.join(f'{x:.1f}' for x in machine['load_average_at_start'])}). "
+             f"Versions: {versions}. Each figure: {settings['rounds']} samples of {settings['duration']} s after "
+             f"{settings['warmup']} s of warm-up, alternated with its ceiling's; client {settings['client']}, "
+             f"{settings['generator_processes']} generator processes; {report['seconds'] / 60:.1f} minutes in all.", "",
+             "| stack | server | store | connections | rps | p50 ms | p99 ms | x ceiling | x ceiling (CPU) | "
              "ceiling rps | added server CPU us |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in report["rows"]:
         if row["route"] != "protected":
