@@ -621,7 +621,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                         "request) or http.client")
     parser.add_argument("--warmup", type=float, help="seconds before each sample (default 0.3; quick: 0.1)")
     parser.add_argument("--concurrency", help="comma-separated levels (default 1,8,32; quick: 4)")
-    parser.add_argument("--stack", action="append", help="only these stacks (repeatable)")
+    parser.add_argument("--stack", action="append", choices=["oauth1core-serve", *http_stacks.STACKS],
+                        help="only these stacks (repeatable)")
     parser.add_argument("--processes", type=int, default=2, help="generator processes (default 2)")
     parser.add_argument("--profile", action="store_true", help="py-spy on one worker of each server during one "
                         "more protected sample: where its time goes (pip install py-spy)")

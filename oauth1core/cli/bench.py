@@ -2,6 +2,7 @@
 
 The suite lives outside the package (it measures the package, and the peer libraries it compares
 with are no dependency of it), so this command finds it beside the package, in a checkout.
+``bench --http`` runs its HTTP benchmark instead (``benchmarks/http_load.py``).
 """
 
 from __future__ import annotations
