@@ -9,8 +9,8 @@ Signed requests are signed before the timed window: each thread gets its own lis
 ``Authorization`` headers, each with a nonce of its own (24 hexadecimal digits, from
 ``secrets``, inside every peer's default format) and the timestamp of when it was signed.
 Nothing is ever sent twice, since a provider refuses a replay. A thread that runs out signs
-more on the spot (counted as ``signed_late``; the list is sized from the ceiling measured just
-before, so this is rare).
+more on the spot (counted as ``signed_late``; the list holds 3x a thread's even share of what
+the ceiling measured just before allows, so this is rare).
 
 A measurement: the processes prepare (sign, connect) and say so; then all threads start at one
 instant ``T`` (``time.monotonic`` is one clock for every process on Linux), send during a
@@ -250,7 +250,8 @@ class Pool:
         had ended (e.g. CPU counters)."""
         share = [concurrency // len(self.pipes) + (1 if i < concurrency % len(self.pipes) else 0)
                  for i in range(len(self.pipes))]
-        presign = int(expected_rps * (warmup + duration) * 1.5 / max(concurrency, 1)) + 50 if signing else 0
+        # 3x the even share: connections are not served evenly (gthread, keep-alive)
+        presign = int(expected_rps * (warmup + duration) * 3 / max(concurrency, 1)) + 50 if signing else 0
         for pipe, threads in zip(self.pipes, share):
             pipe.send(Job(port, path, signing, threads, presign, warmup, duration, client))
         for pipe in self.pipes:
