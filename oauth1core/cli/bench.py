@@ -2,6 +2,7 @@
 
 The suite lives outside the package (it measures the package, and the peer libraries it compares
 with are no dependency of it), so this command finds it beside the package, in a checkout.
+``bench --http`` runs its HTTP benchmark instead (``benchmarks/http_load.py``).
 """
 
 from __future__ import annotations
@@ -40,5 +41,8 @@ def main(argv: List[str]) -> int:
         package = importlib.util.module_from_spec(spec)
         sys.modules[_PACKAGE] = package
         spec.loader.exec_module(package)
+    if "--http" in argv:  # requests per second over real HTTP (benchmarks/http_load.py)
+        http_load = importlib.import_module(_PACKAGE + ".http_load")
+        return int(http_load.main([arg for arg in argv if arg != "--http"]))
     suite = importlib.import_module(_PACKAGE + ".suite")
     return int(suite.main(argv))
