@@ -136,12 +136,20 @@ def _parse_simple_header(value: str) -> Optional[_Header]:
             name = names[index]
             if name == "realm":
                 continue  # a quoted-string, not decoded
-            try:
-                values[index] = decoded = percent_decode(raw_value)
-            except EncodingError:
-                return None
+            # The usual escapes, of base64's "+", "/" and "=" in upper case, as section 3.6 writes
+            # them: with no other, the value is its own encoding and decodes by replacements (each
+            # "%" begins an escape, so they replace whole escapes).
+            decoded = raw_value.replace("%2B", "+").replace("%2F", "/").replace("%3D", "=")
+            encoded = raw_value
+            if "%" in decoded:
+                try:
+                    decoded = percent_decode(raw_value)
+                except EncodingError:
+                    return None
+                encoded = percent_encode(decoded)
             if name != "oauth_signature":
-                items[index] = _item(name, percent_encode(decoded))
+                items[index] = _item(name, encoded)
+            values[index] = decoded
     params = list(zip(names, values))
     protocol = dict(params)
     if len(protocol) != len(params):
@@ -157,7 +165,7 @@ def _parse_simple_header(value: str) -> Optional[_Header]:
     if "realm" in signed_names or "oauth_signature" in signed_names:
         items = [item for item, name in zip(items, signed_names) if name != "realm" and name != "oauth_signature"]
         signed = [param for param in signed if param[0] != "realm" and param[0] != "oauth_signature"]
-    return _Header(params, signed, items, realm, protocol)
+    return tuple.__new__(_Header, (params, signed, items, realm, protocol))  # _Header(...), without its __new__
 
 
 def _skip_space(text: str, pos: int) -> int:
@@ -228,6 +236,11 @@ def _parse_header(value: str, strict: bool, max_length: int) -> _Header:
         simple = _parse_simple_header(value)
         if simple is not None:
             return simple
+    return _general_parsed(value, strict)
+
+
+def _general_parsed(value: str, strict: bool) -> _Header:
+    """:func:`_general_header`'s parameters with what the request's parse derives from them."""
     params = _general_header(value, strict)
     signed = [param for param in params if param[0] != "realm" and param[0] != "oauth_signature"]
     realm = next((param[1] for param in params if param[0] == "realm"), None)
@@ -451,6 +464,10 @@ def _read_header(authorization: Optional[str], strict: bool, limits: Limits) -> 
     stripped = authorization.lstrip(_WS)
     if stripped[:5].lower() != "oauth" or not (len(stripped) == 5 or stripped[5] in _WS):
         return _NO_HEADER
+    if strict and len(authorization) <= limits.max_authorization_header:
+        # _parse_header, one call shorter on the usual path.
+        simple = _parse_simple_header(authorization)
+        return _general_parsed(authorization, strict) if simple is None else simple
     return _parse_header(authorization, strict, limits.max_authorization_header)
 
 
