@@ -281,3 +281,22 @@ def test_verified_request_is_built_whole():
     verified = VerifiedRequest(parsed, None, consumer="c", access=None)  # type: ignore[arg-type]
     assert verified.consumer == "c" and verified.access is None
     assert VerifiedRequest(parsed, 5).consumer is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(nonce=st.text(st.characters(max_codepoint=0x200), min_size=1, max_size=6))
+def test_nonce_check_matches_definition(nonce):
+    """check_protocol's nonce test (str methods, in C) accepts exactly printable ASCII without the
+    space, "!" to "~" (_NONCE_CHARS, the definition)."""
+    from oauth1core.parsing import ParsedRequest
+    from oauth1core.verify import _NONCE_CHARS, check_protocol
+
+    oauth = {"oauth_consumer_key": "k", "oauth_signature_method": "HMAC-SHA1", "oauth_signature": "s",
+             "oauth_timestamp": "1", "oauth_nonce": nonce}
+    parsed = ParsedRequest("GET", URI, URI, [], [], [], [], oauth, "header", None, b"", False)
+    try:
+        check_protocol(parsed)
+        accepted = True
+    except OAuthError:
+        accepted = False
+    assert accepted == _NONCE_CHARS.issuperset(nonce)
