@@ -413,8 +413,10 @@ def _parse_request(
     if len(query_params) + len(body_params) + len(header.params) > limits.max_parameters:
         raise ParameterRejected("too many parameters")
     placement, oauth = _placement(header, query_params, body_params)
-    _check_lengths(oauth, query_params, body_params, len(uri) > limits.max_value or len(raw_body) > limits.max_value,
-                   limits)
+    # Decoding never makes text longer: no value is longer than the text it was read from.
+    if max(len(uri), len(raw_body), len(authorization or "")) > min(limits.max_value, limits.max_protocol_value):
+        _check_lengths(oauth, query_params, body_params,
+                       len(uri) > limits.max_value or len(raw_body) > limits.max_value, limits)
     # oauth_signature is not signed; it can only be in the placement's parameters.
     if placement == "query":
         query_params_signed = [p for p in query_params if p[0] != "oauth_signature"]

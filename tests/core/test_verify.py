@@ -300,3 +300,19 @@ def test_nonce_check_matches_definition(nonce):
     except OAuthError:
         accepted = False
     assert accepted == _NONCE_CHARS.issuperset(nonce)
+
+
+@pytest.mark.parametrize("length, rejected", [(16, False), (17, True)])
+def test_protocol_value_length_checked_when_the_text_could_hold_one(length, rejected):
+    """parse_request skips the length checks when no text it read is longer than the limits;
+    a value one character over the limit is still refused."""
+    from oauth1core.parsing import Limits
+
+    limits = Limits(max_protocol_value=16)
+    header = f'OAuth oauth_consumer_key="k", oauth_nonce="{"n" * length}"'
+    try:
+        parse_request("GET", URI, {"Authorization": header}, limits=limits)
+        outcome = False
+    except OAuthError:
+        outcome = True
+    assert outcome == rejected
