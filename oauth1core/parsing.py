@@ -24,7 +24,7 @@ from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple, Union
 from .base_string import _assemble, _form_items, _item, _items, split_base_uri
 from .encoding import percent_decode, percent_encode
 from .errors import DuplicateParameter, EncodingError, OAuthError, ParameterRejected
-from .parameters import Param, is_form_content_type, parse_form
+from .parameters import FORM_CONTENT_TYPE, Param, is_form_content_type, parse_form
 
 __all__ = ["Limits", "ParsedRequest", "parse_authorization_header", "parse_request"]
 
@@ -402,12 +402,13 @@ def _parse_request(
     header = _read_header(authorization, strict, limits)
     base_uri, query = split_base_uri(uri)
     query_params = parse_form(query) if query else []
-    is_form = is_form_content_type(content_type)
+    is_form = content_type == FORM_CONTENT_TYPE or is_form_content_type(content_type)
     raw_body, body_text = _body_octets(body)
     body_params: List[Param] = []
     form_text = query
     if is_form and raw_body:
-        body_text = _form_body_text(raw_body, body_text, limits)
+        if body_text is None or len(raw_body) > limits.max_form_body:  # else the text as given
+            body_text = _form_body_text(raw_body, body_text, limits)
         body_params = parse_form(body_text)
         form_text = query + "&" + body_text if query else body_text
     if len(query_params) + len(body_params) + len(header.params) > limits.max_parameters:
