@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 import re
-from .encoding import ENCODED_ASCII, UNRESERVED, _escapes_are_canonical, percent_encode
+from .encoding import _ASCII_ESCAPE, UNRESERVED, _escapes_are_canonical, percent_encode
 from .errors import ParameterRejected
 from .parameters import parse_form
 
@@ -163,7 +163,9 @@ def _items(params: Iterable[Param]) -> List[str]:
 # and "%"; the same whose every name and value is written as section 3.6 writes it ("+" already
 # replaced by "%20"), with escapes of ASCII octets only (the common case, in one match).
 _FORM_SHAPE = re.compile(r"[A-Za-z0-9\-._~%]*=[A-Za-z0-9\-._~%]*(?:&[A-Za-z0-9\-._~%]*=[A-Za-z0-9\-._~%]*)*").fullmatch
-_ENCODED_FORM_ASCII = re.compile(f"{ENCODED_ASCII}={ENCODED_ASCII}(?:&{ENCODED_ASCII}={ENCODED_ASCII})*").fullmatch
+# In text of that shape: a "%" that does not begin an escape of ENCODED_ASCII (found by a search
+# for "%", which is faster than matching ENCODED_ASCII's alternatives at every character).
+_NOT_ENCODED_ASCII_ESCAPE = re.compile("%(?!" + _ASCII_ESCAPE[1:] + ")").search  # _ASCII_ESCAPE is "%(?:...)"
 
 
 def _form_items(text: str) -> List[str]:
@@ -176,7 +178,9 @@ def _form_items(text: str) -> List[str]:
     if not text:
         return []
     encoded = text.replace("+", "%20") if "+" in text else text
-    if _ENCODED_FORM_ASCII(encoded) is None and (_FORM_SHAPE(encoded) is None or not _escapes_are_canonical(encoded)):
+    if _FORM_SHAPE(encoded) is None or (
+        "%" in encoded and _NOT_ENCODED_ASCII_ESCAPE(encoded) is not None and not _escapes_are_canonical(encoded)
+    ):
         return _items(parse_form(text))
     if "%" in encoded:
         encoded = encoded.replace("%", "%25")

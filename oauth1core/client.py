@@ -162,6 +162,12 @@ def _method(signature_method: Union[str, SignatureMethod], rsa_key: Any) -> Sign
     return resolve(signature_method)
 
 
+def _encode_base64(signature: str) -> str:
+    """Section 3.6 of base64 text (RFC 2045 section 6.8): of its characters, only "+", "/" and
+    "=" are not unreserved, so three replacements are the whole encoding."""
+    return signature.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
+
+
 class _Template:
     """What a client sends the same in every request, computed once from its fields.
 
@@ -173,7 +179,7 @@ class _Template:
     base string with the client's credentials.
     """
 
-    __slots__ = ("head", "tail", "items", "header", "header_with_hash", "sign")
+    __slots__ = ("head", "tail", "items", "header", "header_with_hash", "sign", "encode_signature")
 
     def __init__(self, client: "Client") -> None:
         credentials = client.credentials
@@ -200,9 +206,13 @@ class _Template:
         client_secret, token_secret = credentials.client_secret, credentials.token_secret
         method = client.method
         sign = keyed_signer(method, signing_key(client_secret, token_secret))
+        # Section 3.6 of a base64 signature (the method says so) is three replacements.
+        encode: Callable[[str], str] = _encode_base64 if getattr(method, "base64", False) else percent_encode
         if sign is None:
             sign = lambda base_string: method.sign(base_string, client_secret, token_secret)  # noqa: E731
+            encode = percent_encode
         self.sign: Callable[[str], str] = sign
+        self.encode_signature = encode
 
 
 class Client(_Value):
@@ -352,7 +362,11 @@ class Client(_Value):
         Content-Type gets that one. ``nonce`` and ``timestamp`` override the client's sources.
         """
         new_headers: Dict[str, str] = dict(headers) if headers else {}
-        body, is_form, body_text = self._prepare_body(method, new_headers, body)
+        body_text: Optional[str]
+        if type(body) is str and body and new_headers.get("Content-Type") == FORM_CONTENT_TYPE and self.placement != "body":
+            is_form, body_text = True, body  # what _prepare_body gives, without the call
+        else:
+            body, is_form, body_text = self._prepare_body(method, new_headers, body)
         timestamp_text = generate_timestamp(self.clock, self.clock_offset) if timestamp is None else str(timestamp)
         # The text of an int needs no encoding.
         encoded_timestamp = timestamp_text if timestamp is None or type(timestamp) is int else percent_encode(timestamp_text)
@@ -360,21 +374,25 @@ class Client(_Value):
             nonce = self.nonce_source()
         template = self._template
         oauth = [*template.head, ("oauth_timestamp", timestamp_text), ("oauth_nonce", nonce), *template.tail]
-        # This request's protocol parameters, encoded (section 3.6), and their items.
+        # This request's protocol parameters, encoded (section 3.6), and their items (_item,
+        # written out: the names need no "%25").
         encoded = [encoded_timestamp, percent_encode(nonce)]
-        items = [_item("oauth_timestamp", encoded[0]), _item("oauth_nonce", encoded[1])]
+        items = ["oauth_timestamp " + encoded_timestamp.replace("%", "%25"), "oauth_nonce " + encoded[1].replace("%", "%25")]
         if self.body_hash and not is_form:
-            algorithm = self.method.body_hash
-            assert algorithm is not None  # checked when built
-            body_hash = body_hash_value(body, algorithm)
-            oauth.append(("oauth_body_hash", body_hash))
-            encoded.append(percent_encode(body_hash))
-            items.append(_item("oauth_body_hash", encoded[2]))
-        base_string = self._base_string(method, uri, body_text, items)
+            self._add_body_hash(body, oauth, encoded, items)
+        # Section 3.4.1.1 over the signed parameters (3.4.1.3.1), as items of the base string:
+        # the query's, the form body's, then the protocol parameters.
+        base_uri, encoded_base_uri, query_items = _signing_uri(uri)
+        signed_items = list(query_items)
+        if body_text:
+            signed_items += _form_items(body_text)
+        signed_items += template.items
+        signed_items += items
+        base_string = _assemble(method, base_uri, signed_items, encoded_base_uri)
         signature = template.sign(base_string)
         oauth.append(("oauth_signature", signature))
         if self.placement == "header":
-            encoded.append(percent_encode(signature))
+            encoded.append(template.encode_signature(signature))
             _set_authorization(new_headers, template, encoded)
         elif self.placement == "query":
             # Section 3.5.3: added to the query, after the existing parameters.
@@ -407,19 +425,20 @@ class Client(_Value):
                 is_form = True
             elif not is_form:
                 raise ValueError("the body placement needs Content-Type application/x-www-form-urlencoded")
-        return body, is_form, _form_text(body) if is_form and body else None
+        if not (is_form and body):
+            return body, is_form, None
+        return body, is_form, body if type(body) is str else _form_text(body)
 
-    def _base_string(self, method: str, uri: str, body_text: Optional[str], stamp_items: List[str]) -> str:
-        """Section 3.4.1.1 over the signed parameters (3.4.1.3.1), as items of the base string:
-        the query's, the form body's, then the protocol parameters (the template's and this
-        request's ``stamp_items``)."""
-        base_uri, encoded_base_uri, query_items = _signing_uri(uri)
-        items = list(query_items)
-        if body_text:
-            items += _form_items(body_text)
-        items += self._template.items
-        items += stamp_items
-        return _assemble(method, base_uri, items, encoded_base_uri)
+    def _add_body_hash(self, body: Union[str, bytes, None], oauth: List[Param], encoded: List[str],
+                       items: List[str]) -> None:
+        """OAuth Request Body Hash, section 3.1: ``oauth_body_hash`` added to this request's
+        protocol parameters, encoded ones and items (for a body that is not form-encoded)."""
+        algorithm = self.method.body_hash
+        assert algorithm is not None  # checked when built
+        body_hash = body_hash_value(body, algorithm)
+        oauth.append(("oauth_body_hash", body_hash))
+        encoded.append(percent_encode(body_hash))
+        items.append(_item("oauth_body_hash", encoded[2]))
 
 
 def _form_text(body: Union[str, bytes, None]) -> str:

@@ -24,7 +24,7 @@ from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple, Union
 from .base_string import _assemble, _form_items, _item, _items, split_base_uri
 from .encoding import percent_decode, percent_encode
 from .errors import DuplicateParameter, EncodingError, OAuthError, ParameterRejected
-from .parameters import Param, is_form_content_type, parse_form
+from .parameters import FORM_CONTENT_TYPE, Param, is_form_content_type, parse_form
 
 __all__ = ["Limits", "ParsedRequest", "parse_authorization_header", "parse_request"]
 
@@ -136,12 +136,20 @@ def _parse_simple_header(value: str) -> Optional[_Header]:
             name = names[index]
             if name == "realm":
                 continue  # a quoted-string, not decoded
-            try:
-                values[index] = decoded = percent_decode(raw_value)
-            except EncodingError:
-                return None
+            # The usual escapes, of base64's "+", "/" and "=" in upper case, as section 3.6 writes
+            # them: with no other, the value is its own encoding and decodes by replacements (each
+            # "%" begins an escape, so they replace whole escapes).
+            decoded = raw_value.replace("%2B", "+").replace("%2F", "/").replace("%3D", "=")
+            encoded = raw_value
+            if "%" in decoded:
+                try:
+                    decoded = percent_decode(raw_value)
+                except EncodingError:
+                    return None
+                encoded = percent_encode(decoded)
             if name != "oauth_signature":
-                items[index] = _item(name, percent_encode(decoded))
+                items[index] = _item(name, encoded)
+            values[index] = decoded
     params = list(zip(names, values))
     protocol = dict(params)
     if len(protocol) != len(params):
@@ -157,7 +165,7 @@ def _parse_simple_header(value: str) -> Optional[_Header]:
     if "realm" in signed_names or "oauth_signature" in signed_names:
         items = [item for item, name in zip(items, signed_names) if name != "realm" and name != "oauth_signature"]
         signed = [param for param in signed if param[0] != "realm" and param[0] != "oauth_signature"]
-    return _Header(params, signed, items, realm, protocol)
+    return tuple.__new__(_Header, (params, signed, items, realm, protocol))  # _Header(...), without its __new__
 
 
 def _skip_space(text: str, pos: int) -> int:
@@ -228,6 +236,11 @@ def _parse_header(value: str, strict: bool, max_length: int) -> _Header:
         simple = _parse_simple_header(value)
         if simple is not None:
             return simple
+    return _general_parsed(value, strict)
+
+
+def _general_parsed(value: str, strict: bool) -> _Header:
+    """:func:`_general_header`'s parameters with what the request's parse derives from them."""
     params = _general_header(value, strict)
     signed = [param for param in params if param[0] != "realm" and param[0] != "oauth_signature"]
     realm = next((param[1] for param in params if param[0] == "realm"), None)
@@ -389,19 +402,22 @@ def _parse_request(
     header = _read_header(authorization, strict, limits)
     base_uri, query = split_base_uri(uri)
     query_params = parse_form(query) if query else []
-    is_form = is_form_content_type(content_type)
+    is_form = content_type == FORM_CONTENT_TYPE or is_form_content_type(content_type)
     raw_body, body_text = _body_octets(body)
     body_params: List[Param] = []
     form_text = query
     if is_form and raw_body:
-        body_text = _form_body_text(raw_body, body_text, limits)
+        if body_text is None or len(raw_body) > limits.max_form_body:  # else the text as given
+            body_text = _form_body_text(raw_body, body_text, limits)
         body_params = parse_form(body_text)
         form_text = query + "&" + body_text if query else body_text
     if len(query_params) + len(body_params) + len(header.params) > limits.max_parameters:
         raise ParameterRejected("too many parameters")
     placement, oauth = _placement(header, query_params, body_params)
-    _check_lengths(oauth, query_params, body_params, len(uri) > limits.max_value or len(raw_body) > limits.max_value,
-                   limits)
+    # Decoding never makes text longer: no value is longer than the text it was read from.
+    if max(len(uri), len(raw_body), len(authorization or "")) > min(limits.max_value, limits.max_protocol_value):
+        _check_lengths(oauth, query_params, body_params,
+                       len(uri) > limits.max_value or len(raw_body) > limits.max_value, limits)
     # oauth_signature is not signed; it can only be in the placement's parameters.
     if placement == "query":
         query_params_signed = [p for p in query_params if p[0] != "oauth_signature"]
@@ -451,6 +467,10 @@ def _read_header(authorization: Optional[str], strict: bool, limits: Limits) -> 
     stripped = authorization.lstrip(_WS)
     if stripped[:5].lower() != "oauth" or not (len(stripped) == 5 or stripped[5] in _WS):
         return _NO_HEADER
+    if strict and len(authorization) <= limits.max_authorization_header:
+        # _parse_header, one call shorter on the usual path.
+        simple = _parse_simple_header(authorization)
+        return _general_parsed(authorization, strict) if simple is None else simple
     return _parse_header(authorization, strict, limits.max_authorization_header)
 
 

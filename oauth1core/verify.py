@@ -132,11 +132,12 @@ def check_protocol(
     oauth = parsed.oauth
     if not oauth:
         raise ParameterAbsent("the request carries no OAuth protocol parameters", parameter="oauth_consumer_key")
-    if not _REQUIRED.issubset(oauth):
+    keys = oauth.keys()  # compared with sets without building one
+    if not keys >= _REQUIRED:
         for name in ("oauth_consumer_key", "oauth_signature_method", "oauth_signature"):
             if name not in oauth:
                 raise ParameterAbsent("a required protocol parameter is missing", parameter=name)
-    if not PROTOCOL_PARAMETERS.issuperset(oauth):
+    if not keys <= PROTOCOL_PARAMETERS:
         for name in oauth:
             if name not in PROTOCOL_PARAMETERS:
                 raise ParameterRejected("unsupported protocol parameter", parameter=name)
@@ -167,7 +168,8 @@ def check_protocol(
             )
         timestamp = int(timestamp_text)
     if nonce is not None:
-        if not nonce or len(nonce) > limits.max_nonce or not _NONCE_CHARS.issuperset(nonce):
+        # Printable ASCII but the space is exactly "!" to "~" (_NONCE_CHARS), tested in C.
+        if not nonce or len(nonce) > limits.max_nonce or not (nonce.isascii() and nonce.isprintable()) or " " in nonce:
             raise ParameterRejected("oauth_nonce must be 1 to 255 printable ASCII characters", parameter="oauth_nonce")
     return timestamp
 

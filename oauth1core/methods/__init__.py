@@ -16,7 +16,9 @@ A signature method is any object with this small interface (:class:`SignatureMet
   only through the signing key of sections 3.4.2 and 3.4.4 (:func:`signing_key`), a function
   signing base strings with that key, prepared once (:class:`KeyedMethod`). A client signing many
   requests, and the audit tools trying keys of their own, use it where a method has it
-  (:func:`keyed_signer`); other methods are called through ``sign``.
+  (:func:`keyed_signer`); other methods are called through ``sign``;
+* optionally, ``base64``: ``True`` when every signature the method makes is base64 text (RFC 2045
+  section 6.8), which a client then percent-encodes (section 3.6) with three replacements.
 
 The HMAC and PLAINTEXT methods are stateless singletons. RSA methods (section 3.4.3) are objects
 bound to a key, built by :func:`resolve` (or :mod:`oauth1core.methods.rsa`) so importing this
@@ -113,6 +115,7 @@ class HmacMethod:
 
     __slots__ = ("name", "digest", "body_hash")
     shared_secret = True
+    base64 = True
 
     def __init__(self, name: str, digest: str) -> None:
         self.name = name

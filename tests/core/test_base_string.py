@@ -1,7 +1,7 @@
 """RFC 5849 sections 3.4.1.1 (signature base string) and 3.4.1.2 (base string URI)."""
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from oauth1core import OAuthError, base_string_uri, signature_base_string
@@ -100,3 +100,21 @@ def test_base_string_uri_structure(scheme, host, port, path):
     default = {"http": 80, "https": 443}[scheme.lower()]
     expected_port = "" if port in (None, default) else ":%d" % port
     assert result == f"{scheme.lower()}://{host.lower()}{expected_port}{path or '/'}"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(["a", "Z", "=", "&", "+", "%", "%2B", "%2b", "%41", "%7E", "%C3%A9", "%C3", "%20", "~", "!", " "]),
+                max_size=12).map("".join))
+def test_form_items_fast_path_matches_definition(text):
+    """_form_items reads canonical text without decoding it; it must give the items of the
+    decoded parameters (or the same error)."""
+    from oauth1core.base_string import _form_items, _items
+    from oauth1core.parameters import parse_form
+
+    def outcome(f):
+        try:
+            return f(text)
+        except OAuthError as exc:
+            return type(exc)
+
+    assert outcome(_form_items) == outcome(lambda t: _items(parse_form(t)))

@@ -204,7 +204,8 @@ def test_wrong_types_are_typed_errors():
 
 # -- the fast paths agree with the plain definitions ---------------------------------------------
 
-HEADER_TEXT = st.text(st.sampled_from(list("abAB09-._~%2F3Dé ")), max_size=8)
+# Escapes in both cases, of reserved and of unreserved octets ("%41"), the base64 ones ("%2B").
+HEADER_TEXT = st.text(st.sampled_from(list("abdfAB0149-._~%2F3Dé +")), max_size=8)
 
 
 @settings(max_examples=400, deadline=None)
@@ -280,3 +281,38 @@ def test_verified_request_is_built_whole():
     verified = VerifiedRequest(parsed, None, consumer="c", access=None)  # type: ignore[arg-type]
     assert verified.consumer == "c" and verified.access is None
     assert VerifiedRequest(parsed, 5).consumer is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(nonce=st.text(st.characters(max_codepoint=0x200), min_size=1, max_size=6))
+def test_nonce_check_matches_definition(nonce):
+    """check_protocol's nonce test (str methods, in C) accepts exactly printable ASCII without the
+    space, "!" to "~" (_NONCE_CHARS, the definition)."""
+    from oauth1core.parsing import ParsedRequest
+    from oauth1core.verify import _NONCE_CHARS, check_protocol
+
+    oauth = {"oauth_consumer_key": "k", "oauth_signature_method": "HMAC-SHA1", "oauth_signature": "s",
+             "oauth_timestamp": "1", "oauth_nonce": nonce}
+    parsed = ParsedRequest("GET", URI, URI, [], [], [], [], oauth, "header", None, b"", False)
+    try:
+        check_protocol(parsed)
+        accepted = True
+    except OAuthError:
+        accepted = False
+    assert accepted == _NONCE_CHARS.issuperset(nonce)
+
+
+@pytest.mark.parametrize("length, rejected", [(16, False), (17, True)])
+def test_protocol_value_length_checked_when_the_text_could_hold_one(length, rejected):
+    """parse_request skips the length checks when no text it read is longer than the limits;
+    a value one character over the limit is still refused."""
+    from oauth1core.parsing import Limits
+
+    limits = Limits(max_protocol_value=16)
+    header = f'OAuth oauth_consumer_key="k", oauth_nonce="{"n" * length}"'
+    try:
+        parse_request("GET", URI, {"Authorization": header}, limits=limits)
+        outcome = False
+    except OAuthError:
+        outcome = True
+    assert outcome == rejected
