@@ -5,13 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import List
-
-from ..errors import OAuthError
-from typing import Callable, Iterator
+from typing import Callable, Iterator, List, Tuple
 from urllib.parse import unquote
 
 from ..client import Client, SignedRequest
+from ..errors import OAuthError
 from ._common import (
     CliError,
     add_credential_options,
@@ -34,7 +32,7 @@ EXAMPLE = """example:
 """
 
 
-def main(argv: List[str]) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m oauth1core sign",
         description="Sign a request (RFC 5849 section 3) and print its Authorization header, or with --json "
@@ -65,35 +63,45 @@ def main(argv: List[str]) -> int:
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="print every step on stderr: parameters, normalized string, base string, key (masked), "
                         "signature, header")
-    args = parser.parse_args(argv)
+    return parser
 
+
+def _sign(args: argparse.Namespace) -> Tuple[Client, SignedRequest]:
+    """The client the options describe and the request it signs; CliError, OAuthError or
+    ValueError for a bad option."""
+    key = client_key(args)
+    if not key:
+        raise CliError("a client key is needed: --client-key or OAUTH_CLIENT_KEY")
+    check_method(args.method)
+    check_http_url(args.uri, "the URI")
+    if args.callback is not None:
+        check_callback(args.callback)
+    headers = parse_header_options(args.header)
+    rsa_key = read_text_file(args.rsa_key_file, "RSA key") if args.rsa_key_file else None
+    client = Client(
+        key,
+        secret(args, "client_secret"),
+        token=client_key(args, "token"),
+        token_secret=secret(args, "token_secret"),
+        signature_method=args.signature_method,
+        rsa_key=rsa_key,
+        realm=args.realm,
+        callback=args.callback,
+        verifier=args.verifier,
+        placement=args.placement,
+        body_hash=args.body_hash,
+        version=not args.no_version,
+    )
+    if args.timestamp is not None and not (args.timestamp.isascii() and args.timestamp.isdigit()):
+        raise CliError("--timestamp must be a positive integer")
+    signed = client.sign(args.method, args.uri, headers, args.data, nonce=args.nonce, timestamp=args.timestamp)
+    return client, signed
+
+
+def main(argv: List[str]) -> int:
+    args = _parser().parse_args(argv)
     try:
-        key = client_key(args)
-        if not key:
-            raise CliError("a client key is needed: --client-key or OAUTH_CLIENT_KEY")
-        check_method(args.method)
-        check_http_url(args.uri, "the URI")
-        if args.callback is not None:
-            check_callback(args.callback)
-        headers = parse_header_options(args.header)
-        rsa_key = read_text_file(args.rsa_key_file, "RSA key") if args.rsa_key_file else None
-        client = Client(
-            key,
-            secret(args, "client_secret"),
-            token=client_key(args, "token"),
-            token_secret=secret(args, "token_secret"),
-            signature_method=args.signature_method,
-            rsa_key=rsa_key,
-            realm=args.realm,
-            callback=args.callback,
-            verifier=args.verifier,
-            placement=args.placement,
-            body_hash=args.body_hash,
-            version=not args.no_version,
-        )
-        if args.timestamp is not None and not (args.timestamp.isascii() and args.timestamp.isdigit()):
-            raise CliError("--timestamp must be a positive integer")
-        signed = client.sign(args.method, args.uri, headers, args.data, nonce=args.nonce, timestamp=args.timestamp)
+        client, signed = _sign(args)
     except CliError as exc:
         return die(str(exc))
     except OAuthError as exc:
@@ -112,6 +120,14 @@ def main(argv: List[str]) -> int:
 
     if args.verbose:
         print_steps(client, signed, hide)
+    _print(args, signed, hide)
+    if client.method.name == "PLAINTEXT" and not args.reveal_plaintext:
+        print("(the PLAINTEXT signature is the secret itself: masked; --reveal-plaintext prints it)", file=sys.stderr)
+    return 0
+
+
+def _print(args: argparse.Namespace, signed: SignedRequest, hide: Callable[[str], str]) -> None:
+    """The signed request on stdout: as JSON, or the part the placement changed."""
     if args.json:
         out = {
             "method": signed.method,
@@ -130,9 +146,6 @@ def main(argv: List[str]) -> int:
     else:
         body = signed.body.decode("utf-8") if isinstance(signed.body, bytes) else (signed.body or "")
         print(hide(body))
-    if client.method.name == "PLAINTEXT" and not args.reveal_plaintext:
-        print("(the PLAINTEXT signature is the secret itself: masked; --reveal-plaintext prints it)", file=sys.stderr)
-    return 0
 
 
 def secret_warnings(client: Client) -> Iterator[str]:
