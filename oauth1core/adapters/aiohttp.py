@@ -28,6 +28,9 @@ from __future__ import annotations
 
 from typing import Optional
 
+from .._optional import require
+
+require("aiohttp", "aiohttp", __name__)  # a missing library: one line naming the extra
 import aiohttp
 from aiohttp import ClientRequest, ClientResponse, hdrs
 from yarl import URL

@@ -23,6 +23,9 @@ from __future__ import annotations
 
 from typing import AsyncGenerator, Dict, Generator, Optional
 
+from .._optional import require
+
+require("httpx", "httpx", __name__)  # a missing library: one line naming the extra
 import httpx
 
 from ..flow import clock_correction

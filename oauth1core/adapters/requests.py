@@ -26,6 +26,9 @@ from __future__ import annotations
 
 from typing import Any, Dict, NamedTuple, Optional
 
+from .._optional import require
+
+require("requests", "requests", __name__)  # a missing library: one line naming the extra
 import requests
 from requests.auth import AuthBase
 from requests.cookies import RequestsCookieJar, extract_cookies_to_jar

@@ -14,6 +14,7 @@ PACKAGE = os.path.join(ROOT, "oauth1core")
 # adapters, HTTP server and command line.
 RANK = {
     "errors": 0,
+    "_optional": 0,  # require(): an optional library missing -> one line naming the extra
     "encoding": 1,
     "clock": 1,
     "parameters": 2,
