@@ -19,8 +19,7 @@ __all__ = ["stages"]
 
 
 def _sign_stages() -> Tuple[Case, List[Case]]:
-    from oauth1core.base_string import base_string_from_items, signing_uri
-    from oauth1core.parameters import form_signing_items
+    from oauth1core.base_string import _assemble, _form_items, _signing_uri
 
     w = workloads.TWITTER
     from .peers import _client
@@ -30,16 +29,15 @@ def _sign_stages() -> Tuple[Case, List[Case]]:
                                                      timestamp=w.timestamp))
     signed = total.call()
     template = client._template
-    base_uri, encoded_base_uri, query_items = signing_uri(w.uri)
+    base_uri, encoded_base_uri, query_items = _signing_uri(w.uri)
     body = w.body or ""
-    items = list(query_items) + form_signing_items(body) + template.items + [
+    items = list(query_items) + _form_items(body) + template.items + [
         "oauth_timestamp 1318622958", "oauth_nonce " + w.nonce]
     base_string = signed.base_string
     stages = [
-        Case("signing_uri (split, query: cached per URI)", lambda: signing_uri(w.uri)),
-        Case("form_signing_items(body)", lambda: form_signing_items(body)),
-        Case("base_string_from_items (sort, join)",
-             lambda: base_string_from_items(w.method, base_uri, list(items), encoded_base_uri)),
+        Case("signing_uri (split, query: cached per URI)", lambda: _signing_uri(w.uri)),
+        Case("_form_items(body)", lambda: _form_items(body)),
+        Case("_assemble (sort, join)", lambda: _assemble(w.method, base_uri, items, encoded_base_uri)),
         Case("HMAC-SHA1, keyed, + base64", lambda: template.sign(base_string)),
     ]
     return total, stages

@@ -296,7 +296,7 @@ def component_rows(compare: bool) -> List[Row]:
     base_row.add("oauth1core", lambda: Case("oauth1core", lambda: signature_base_string(w.method, w.uri, body_params + oauth_params)))
     hmac_row = Row("hmac", "twitter", "HMAC-SHA1 signature of the precomputed base string", "components")
     hmac_row.add("oauth1core", lambda: Case("oauth1core", lambda: HMAC_SHA1.sign(base, w.consumer_secret, w.token_secret)))
-    keyed = HMAC_SHA1.keyed(key.encode())
+    keyed = HMAC_SHA1.keyed(key)
     hmac_row.add("oauth1core, keyed", lambda: Case("oauth1core, keyed", lambda: keyed(base),
                                                     note="the client's signer: key states computed once"))
     hmac_row.add("floor", lambda: peers.floor_hmac(base, key))

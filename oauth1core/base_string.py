@@ -2,27 +2,29 @@
 
 ``base_string_uri`` builds the base string URI (section 3.4.1.2) and ``signature_base_string``
 puts the pieces together (section 3.4.1.1). Both are pure functions of text.
+
+Theory of operation. Step 5 of section 3.4.1.1 is the normalized parameters (3.4.1.3.2),
+encoded once more. This module is the one place that writes it: each parameter becomes an
+*item*, ``enc(name) + " " + enc(value)`` with every "%" written "%25" (:func:`_item`); the
+items are sorted and joined by ``%26``, the space becoming ``%3D`` (:func:`_assemble`). Sorting
+the items sorts the pairs as section 3.4.1.3.2 asks, by name then by value: writing "%" as
+"%25" keeps the order of encoded text, and the space, which never occurs in it, sorts below all
+its characters (a name sorts before any longer name it begins). The client, the verifier and
+the audit tools build items with :func:`_item`, :func:`_items` or :func:`_form_items` and hand
+them to :func:`_assemble`; :func:`signature_base_string` is the public entry point.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+import re
 from typing import Iterable, List, Tuple
 
-from .encoding import UNRESERVED, percent_encode
+from .encoding import ENCODED_ASCII, UNRESERVED, _escapes_are_canonical, percent_encode
 from .errors import ParameterRejected
-from .parameters import Param, form_signing_items, signing_items
+from .parameters import Param, parse_form
 
-__all__ = [
-    "base_string_uri",
-    "signature_base_string",
-    "build_base_string",
-    "base_string_from_items",
-    "split_base_uri",
-    "signing_uri",
-    "split_uri",
-    "DEFAULT_PORTS",
-]
+__all__ = ["base_string_uri", "signature_base_string"]
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -137,19 +139,44 @@ def signature_base_string(method: str, uri: str, params: Iterable[Param]) -> str
     base_uri, query = split_base_uri(uri)
     # "oauth_signature" is its own encoding, and the item of a parameter of that name is the
     # only one that begins with "oauth_signature ".
-    items = [item for item in form_signing_items(query) if not item.startswith("oauth_signature ")]
-    items += signing_items(p for p in params if p[0] != "oauth_signature" and p[0] != "realm")
-    return base_string_from_items(method, base_uri, items)
+    items = [item for item in _form_items(query) if not item.startswith("oauth_signature ")]
+    items += _items(p for p in params if p[0] != "oauth_signature" and p[0] != "realm")
+    return _assemble(method, base_uri, items)
 
 
-def build_base_string(method: str, base_uri: str, params: Iterable[Param]) -> str:
-    """Section 3.4.1.1 steps 1-5 over parameters already collected (section 3.4.1.3.1).
+def _item(encoded_name: str, encoded_value: str) -> str:
+    """One parameter as an item of step 5 (see the module's theory of operation), from its name
+    and value already encoded (section 3.6)."""
+    return (encoded_name + " " + encoded_value).replace("%", "%25")
 
-    ``params`` must already exclude ``oauth_signature`` and the Authorization header's
-    ``realm``: the client and the verifier know where each parameter came from, so a form or
-    query parameter that happens to be called ``realm`` is signed, as the RFC says.
+
+def _items(params: Iterable[Param]) -> List[str]:
+    """The items of decoded parameters: each name and value encoded (section 3.4.1.3.2 step 1)."""
+    return [_item(percent_encode(name), percent_encode(value)) for name, value in params]
+
+
+# Form-encoded text whose every pair has its "=" and no empty pair, made of unreserved characters
+# and "%"; the same whose every name and value is written as section 3.6 writes it ("+" already
+# replaced by "%20"), with escapes of ASCII octets only (the common case, in one match).
+_FORM_SHAPE = re.compile(r"[A-Za-z0-9\-._~%]*=[A-Za-z0-9\-._~%]*(?:&[A-Za-z0-9\-._~%]*=[A-Za-z0-9\-._~%]*)*").fullmatch
+_ENCODED_FORM_ASCII = re.compile(f"{ENCODED_ASCII}={ENCODED_ASCII}(?:&{ENCODED_ASCII}={ENCODED_ASCII})*").fullmatch
+
+
+def _form_items(text: str) -> List[str]:
+    """``_items(parse_form(text))``: the items of a query or form body (section 3.4.1.3.1).
+
+    Most senders already encode every name and value as section 3.6 does; then decoding and
+    encoding again gives the text back ("+" becoming "%20"), so the items are the pairs
+    themselves, read without decoding. Anything else is decoded (with its errors) and encoded.
     """
-    return base_string_from_items(method, base_uri, signing_items(params))
+    if not text:
+        return []
+    encoded = text.replace("+", "%20") if "+" in text else text
+    if _ENCODED_FORM_ASCII(encoded) is None and (_FORM_SHAPE(encoded) is None or not _escapes_are_canonical(encoded)):
+        return _items(parse_form(text))
+    if "%" in encoded:
+        encoded = encoded.replace("%", "%25")
+    return encoded.replace("=", " ").split("&")
 
 
 # The encoded form (step 1) of the usual methods, which is the method itself.
@@ -159,19 +186,20 @@ _encoded_base_uri = lru_cache(maxsize=512)(percent_encode)
 
 
 @lru_cache(maxsize=512)
-def signing_uri(uri: str) -> Tuple[str, str, Tuple[str, ...]]:
+def _signing_uri(uri: str) -> Tuple[str, str, Tuple[str, ...]]:
     """What a signer needs of ``uri``: its base string URI (section 3.4.1.2), that URI encoded
-    (section 3.4.1.1 step 3) and the signing items of its query's parameters
-    (:func:`~oauth1core.parameters.form_signing_items`). Cached: a client signs the same few
-    URIs over and over (a query that varies makes a new entry, parsed anew)."""
+    (section 3.4.1.1 step 3) and the items of its query's parameters (:func:`_form_items`).
+    Cached: a client signs the same few URIs over and over (a query that varies makes a new
+    entry, parsed anew)."""
     base_uri, query = split_base_uri(uri)
-    return base_uri, _encoded_base_uri(base_uri), tuple(form_signing_items(query))
+    return base_uri, _encoded_base_uri(base_uri), tuple(_form_items(query))
 
 
-def base_string_from_items(method: str, base_uri: str, items: List[str], encoded_base_uri: str = "") -> str:
-    """:func:`build_base_string` from the parameters' items
-    (:func:`~oauth1core.parameters.signing_items`), which are sorted in place; the encoded base
-    string URI may be given (see :func:`signing_uri`)."""
+def _assemble(method: str, base_uri: str, items: List[str], encoded_base_uri: str = "") -> str:
+    """Section 3.4.1.1 steps 1-5 from the signed parameters' items (:func:`_item`), which must
+    already exclude ``oauth_signature`` and the Authorization header's ``realm``; the encoded
+    base string URI may be given (see :func:`_signing_uri`). ``items`` is a list the caller
+    hands over: it is sorted in place (every caller builds a new one)."""
     items.sort()
     encoded_method = _ENCODED_METHODS.get(method)
     if encoded_method is None:

@@ -16,28 +16,29 @@ from __future__ import annotations
 import hashlib
 import time
 from binascii import b2a_base64
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Literal, Mapping, NamedTuple, Optional, Tuple, Union
 
-from .base_string import base_string_from_items, signing_uri
+from .base_string import _assemble, _form_items, _item, _items, _signing_uri
 from .clock import Clock, NonceSource, generate_nonce, generate_timestamp
 from .encoding import percent_encode
-from .errors import EncodingError
-from .methods import RSA_METHODS, HmacMethod, PlaintextMethod, SignatureMethod, resolve, signing_key
+from .errors import EncodingError, mask
+from .methods import RSA_METHODS, SignatureMethod, keyed_signer, resolve, signing_key
 from .parameters import (
     FORM_CONTENT_TYPE,
     Param,
+    _header_pieces,
     append_query,
-    build_authorization_header,
     encode_form,
-    form_signing_items,
     header_value,
     is_form_content_type,
-    signing_items,
 )
 
-__all__ = ["Client", "SignedRequest", "body_hash_value", "PLACEMENTS"]
+__all__ = ["Client", "Credentials", "SignedRequest"]
 
-PLACEMENTS = ("header", "query", "body")
+#: Where the protocol parameters go: the Authorization header (section 3.5.1), the query
+#: (3.5.3) or the form body (3.5.2).
+Placement = Literal["header", "query", "body"]
+PLACEMENTS: Tuple[Placement, ...] = ("header", "query", "body")
 
 Body = Union[str, bytes, Mapping[str, str], Iterable[Param], None]
 
@@ -86,33 +87,53 @@ class SignedRequest:
         return f"<SignedRequest {self.method} {self.uri.partition('?')[0]}>"
 
 
-def _mask(secret: Optional[str]) -> str:
-    return "''" if not secret else "'***'"
+class Credentials(NamedTuple):
+    """The credentials a client signs with (RFC 5849 section 1.1): the client credentials, and
+    the token credentials (temporary or token, sections 2.1 and 2.3) once it has them.
+    Immutable (``_replace`` gives a copy); ``repr`` masks the secrets."""
+
+    client_key: str
+    client_secret: str = ""
+    token: Optional[str] = None
+    token_secret: str = ""
+
+    def __repr__(self) -> str:
+        return (f"Credentials(client_key={self.client_key!r}, client_secret={mask(self.client_secret)}, "
+                f"token={self.token!r}, token_secret={mask(self.token_secret)})")
 
 
-def _encode_base64(signature: str) -> str:
-    """Section 3.6 encoding of base64 text (HMAC and RSA signatures): only "+", "/" and "="
-    are not unreserved."""
-    return signature.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
+def _method(signature_method: Union[str, SignatureMethod], rsa_key: Any) -> SignatureMethod:
+    """The signature method a client signs with (section 3.4): a standard name, resolved
+    (``rsa_key`` is the client's private key, for the RSA methods only), or a method object."""
+    if not isinstance(signature_method, str):
+        return signature_method
+    if signature_method in RSA_METHODS:
+        if rsa_key is None:
+            raise ValueError(f"{signature_method} needs rsa_key, the client's private key (PEM)")
+        return resolve(signature_method, private_key=rsa_key)
+    if rsa_key is not None:
+        raise ValueError("rsa_key is only used by the RSA signature methods")
+    return resolve(signature_method)
 
 
 class _Template:
-    """What a client sends the same in every request, computed once from its arguments.
+    """What a client sends the same in every request, computed once from its fields.
 
     ``head`` and ``tail`` are the protocol parameters before and after ``oauth_timestamp`` and
     ``oauth_nonce`` in :meth:`Client.oauth_parameters`, ``items`` their items in the base string
-    (:func:`~oauth1core.parameters.signing_items`); ``sign`` signs a base string with the
-    client's credentials and ``encode_signature`` encodes its result (section 3.6).
-    ``header_parts`` is the Authorization header of section 3.5.1 around the timestamp and
-    nonce, built on first use by :meth:`build_header`.
+    (:func:`~oauth1core.base_string._item`); ``header`` and ``header_with_hash`` the
+    Authorization header (section 3.5.1) in pieces around each request's timestamp, nonce,
+    (body hash) and signature (:func:`~oauth1core.parameters._header_pieces`); ``sign`` signs a
+    base string with the client's credentials.
     """
 
-    __slots__ = ("head", "tail", "items", "realm", "sign", "encode_signature", "header_parts")
+    __slots__ = ("head", "tail", "items", "header", "header_with_hash", "sign")
 
     def __init__(self, client: "Client") -> None:
-        head: List[Param] = [("oauth_consumer_key", client.client_key)]
-        if client.token is not None:
-            head.append(("oauth_token", client.token))
+        credentials = client.credentials
+        head: List[Param] = [("oauth_consumer_key", credentials.client_key)]
+        if credentials.token is not None:
+            head.append(("oauth_token", credentials.token))
         head.append(("oauth_signature_method", client.method.name))
         tail: List[Param] = []
         if client.version:
@@ -123,74 +144,71 @@ class _Template:
             tail.append(("oauth_verifier", client.verifier))
         self.head: Tuple[Param, ...] = tuple(head)
         self.tail: Tuple[Param, ...] = tuple(tail)
-        self.items: List[str] = signing_items(head + tail)
-        self.realm = client.realm
-        self.header_parts: Optional[Tuple[str, str]] = None
+        self.items: List[str] = _items(head + tail)
+        stamped: List[Tuple[str, Optional[str]]] = [*head, ("oauth_timestamp", None), ("oauth_nonce", None), *tail]
+        self.header = _header_pieces(stamped + [("oauth_signature", None)], client.realm)
+        self.header_with_hash = _header_pieces(stamped + [("oauth_body_hash", None), ("oauth_signature", None)],
+                                               client.realm)
+        # Sections 3.4.2 and 3.4.4: the key depends on the credentials only, so a method that can
+        # sign with a key prepared once does (the SignatureMethod protocol's optional ``keyed``).
+        client_secret, token_secret = credentials.client_secret, credentials.token_secret
         method = client.method
-        self.sign: Callable[[str], str]
-        self.encode_signature: Callable[[str], str] = percent_encode
-        if isinstance(method, HmacMethod):
-            # Section 3.4.2: the key depends on the credentials only.
-            self.sign = method.keyed(signing_key(client.client_secret, client.token_secret).encode("utf-8"))
-            self.encode_signature = _encode_base64
-        elif type(method) is PlaintextMethod:
-            # Section 3.4.4: the signature is the key itself, the same for every request.
-            signature = method.sign("", client.client_secret, client.token_secret)
-            encoded = percent_encode(signature)
-            self.sign = lambda base_string: signature
-            self.encode_signature = lambda value: encoded if value is signature else percent_encode(value)
-        else:
-            client_secret, token_secret = client.client_secret, client.token_secret
-            self.sign = lambda base_string: method.sign(base_string, client_secret, token_secret)
-
-    def build_header(self) -> Tuple[str, str]:
-        """``build_authorization_header(oauth, realm)`` cut where the encoded timestamp and nonce
-        of each request go."""
-        head = build_authorization_header(self.head, self.realm) + ', oauth_timestamp="'
-        tail = "".join(', %s="%s"' % (percent_encode(n), percent_encode(v)) for n, v in self.tail)
-        self.header_parts = (head, '"' + tail)
-        return self.header_parts
+        sign = keyed_signer(method, signing_key(client_secret, token_secret))
+        if sign is None:
+            sign = lambda base_string: method.sign(base_string, client_secret, token_secret)  # noqa: E731
+        self.sign: Callable[[str], str] = sign
 
 
 class Client:
     """Signs requests for one set of client (and optionally token) credentials (section 3.1).
 
-    ``signature_method`` is a standard name (``HMAC-SHA1`` the default, ``HMAC-SHA256``,
-    ``HMAC-SHA512``, ``PLAINTEXT``, ``RSA-SHA1``, ``RSA-SHA256``, ``RSA-SHA512``) or any object
-    implementing :class:`~oauth1core.methods.SignatureMethod`. ``rsa_key`` is always the
-    client's *private* key (PEM), for the RSA methods only. ``clock``, ``nonce_source`` and
-    ``clock_offset`` make every signature reproducible (section 3.3). Instances are not
-    changed by signing; :meth:`replace` returns a copy with other credentials.
+    An immutable value: ``credentials`` (:class:`Credentials`), the signature ``method``, what
+    every request carries (``realm``, ``callback``, ``verifier``, ``version``), where the
+    protocol parameters go (``placement``: ``"header"``, ``"query"`` or ``"body"``),
+    ``body_hash``, and the sources that make every signature reproducible (``clock``,
+    ``nonce_source``, ``clock_offset``, section 3.3). :meth:`replace` returns a copy with other
+    values; values compare equal when their fields do.
+
+    The constructor takes the credentials flat, ``Client(client_key, client_secret, token=...,
+    token_secret=...)``, or grouped, ``credentials=Credentials(...)``. ``signature_method`` is a
+    standard name (``HMAC-SHA1`` the default, ``HMAC-SHA256``, ``HMAC-SHA512``, ``PLAINTEXT``,
+    ``RSA-SHA1``, ``RSA-SHA256``, ``RSA-SHA512``) or any object implementing
+    :class:`~oauth1core.methods.SignatureMethod` (``method`` is the same, as an object).
+    ``rsa_key`` is always the client's *private* key (PEM), for the RSA methods only.
+
+    Not a :mod:`dataclasses` class on purpose: that module imports :mod:`inspect`, which would
+    make ``import oauth1core`` half as slow again (see ``benchmarks/``); the fields are declared
+    once, in ``_FIELDS``, and :meth:`replace`, equality and hashing derive from them.
     """
 
-    __slots__ = (
-        "client_key",
-        "client_secret",
-        "token",
-        "token_secret",
-        "method",
-        "rsa_key",
-        "realm",
-        "callback",
-        "verifier",
-        "placement",
-        "body_hash",
-        "version",
-        "clock",
-        "nonce_source",
-        "clock_offset",
-        "_template",
-    )
+    _FIELDS = ("credentials", "method", "realm", "callback", "verifier", "placement", "body_hash", "version",
+               "clock", "nonce_source", "clock_offset")
+    __slots__ = _FIELDS + ("_template",)
+
+    credentials: Credentials
+    method: SignatureMethod
+    realm: Optional[str]
+    callback: Optional[str]
+    verifier: Optional[str]
+    placement: Placement
+    body_hash: bool
+    version: bool
+    clock: Clock
+    nonce_source: NonceSource
+    clock_offset: int
+    _template: _Template
 
     def __init__(
         self,
-        client_key: str,
+        client_key: Optional[str] = None,
         client_secret: str = "",
         *,
         token: Optional[str] = None,
         token_secret: str = "",
         signature_method: Union[str, SignatureMethod] = "HMAC-SHA1",
         rsa_key: Any = None,
+        credentials: Optional[Credentials] = None,
+        method: Optional[SignatureMethod] = None,
         realm: Optional[str] = None,
         callback: Optional[str] = None,
         verifier: Optional[str] = None,
@@ -201,46 +219,57 @@ class Client:
         nonce_source: NonceSource = generate_nonce,
         clock_offset: int = 0,
     ) -> None:
-        if not isinstance(client_key, str) or not isinstance(client_secret, str):
+        if credentials is None:
+            credentials = Credentials(client_key, client_secret, token, token_secret)  # type: ignore[arg-type]
+        elif client_key is not None or client_secret or token is not None or token_secret:
+            raise TypeError("give the credentials either flat (client_key...) or as credentials=, not both")
+        if not isinstance(credentials.client_key, str) or not isinstance(credentials.client_secret, str):
             raise TypeError("client_key and client_secret must be str")
+        if method is None:
+            method = _method(signature_method, rsa_key)
         if placement not in PLACEMENTS:
             raise ValueError("placement must be 'header', 'query' or 'body'")
-        if isinstance(signature_method, str):
-            if signature_method in RSA_METHODS:
-                if rsa_key is None:
-                    raise ValueError(f"{signature_method} needs rsa_key, the client's private key (PEM)")
-                method = resolve(signature_method, private_key=rsa_key)
-            else:
-                if rsa_key is not None:
-                    raise ValueError("rsa_key is only used by the RSA signature methods")
-                method = resolve(signature_method)
-        else:
-            method = signature_method
         if body_hash and method.body_hash is None:
             raise ValueError(f"the body hash extension is not defined for {method.name}")
-        if isinstance(method, HmacMethod):
-            signing_key(client_secret, token_secret)  # a secret that is not UTF-8 text is refused here
-        self.client_key = client_key
-        self.client_secret = client_secret
-        self.token = token
-        self.token_secret = token_secret
-        self.method: SignatureMethod = method
-        self.rsa_key = rsa_key
-        self.realm = realm
-        self.callback = callback
-        self.verifier = verifier
-        self.placement = placement
-        self.body_hash = body_hash
-        self.version = version
-        self.clock = clock
-        self.nonce_source = nonce_source
-        self.clock_offset = clock_offset
-        self._template: Optional[_Template] = None
+        values = (credentials, method, realm, callback, verifier, placement, body_hash, version, clock, nonce_source,
+                  clock_offset)
+        for name, value in zip(self._FIELDS, values):
+            object.__setattr__(self, name, value)
+        # A secret that is not UTF-8 text is refused here, as the template builds the key.
+        object.__setattr__(self, "_template", _Template(self))
 
     def __setattr__(self, name: str, value: Any) -> None:
-        # What is computed once from the arguments (_Template) is computed again after a change.
-        object.__setattr__(self, name, value)
-        object.__setattr__(self, "_template", None)
+        raise AttributeError("Client is immutable: use replace()")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("Client is immutable: use replace()")
+
+    def _values(self) -> Tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self._FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not Client:
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    @property
+    def client_key(self) -> str:
+        return self.credentials.client_key
+
+    @property
+    def client_secret(self) -> str:
+        return self.credentials.client_secret
+
+    @property
+    def token(self) -> Optional[str]:
+        return self.credentials.token
+
+    @property
+    def token_secret(self) -> str:
+        return self.credentials.token_secret
 
     @property
     def signature_method(self) -> str:
@@ -248,43 +277,32 @@ class Client:
         return self.method.name
 
     def replace(self, **changes: Any) -> "Client":
-        """A copy with some arguments changed, e.g. ``client.replace(token=t, token_secret=s)``."""
-        args: Dict[str, Any] = {
-            "client_key": self.client_key,
-            "client_secret": self.client_secret,
-            "token": self.token,
-            "token_secret": self.token_secret,
-            "signature_method": self.method,
-            "realm": self.realm,
-            "callback": self.callback,
-            "verifier": self.verifier,
-            "placement": self.placement,
-            "body_hash": self.body_hash,
-            "version": self.version,
-            "clock": self.clock,
-            "nonce_source": self.nonce_source,
-            "clock_offset": self.clock_offset,
-        }
-        if "rsa_key" in changes and "signature_method" not in changes:
-            changes["signature_method"] = self.method.name
-        args.update(changes)
-        return Client(**args)
+        """A copy with some values changed, e.g. ``client.replace(token=t, token_secret=s)``: any
+        field, or a constructor keyword (``client_key``, ``token``, ``signature_method``,
+        ``rsa_key``...)."""
+        grouped = {name: changes.pop(name) for name in Credentials._fields if name in changes}
+        if grouped:
+            changes["credentials"] = changes.get("credentials", self.credentials)._replace(**grouped)
+        if "signature_method" in changes or "rsa_key" in changes:
+            changes["method"] = _method(changes.pop("signature_method", self.method.name), changes.pop("rsa_key", None))
+        unknown = set(changes).difference(self._FIELDS)
+        if unknown:
+            raise TypeError(f"Client has no field {sorted(unknown)[0]!r}")
+        values = dict(zip(self._FIELDS, self._values()))
+        values.update(changes)
+        return Client(**values)
 
     def __repr__(self) -> str:
+        credentials = self.credentials
         return (
-            f"Client(client_key={self.client_key!r}, client_secret={_mask(self.client_secret)}, "
-            f"token={self.token!r}, token_secret={_mask(self.token_secret)}, "
+            f"Client(client_key={credentials.client_key!r}, client_secret={mask(credentials.client_secret)}, "
+            f"token={credentials.token!r}, token_secret={mask(credentials.token_secret)}, "
             f"signature_method={self.method.name!r}, placement={self.placement!r})"
         )
 
-    def _build_template(self) -> _Template:
-        template = _Template(self)
-        object.__setattr__(self, "_template", template)
-        return template
-
     def oauth_parameters(self, nonce: Optional[str] = None, timestamp: Union[str, int, None] = None) -> List[Param]:
         """The protocol parameters of section 3.1, before the signature, in a readable order."""
-        template = self._template or self._build_template()
+        template = self._template
         return [
             *template.head,
             ("oauth_timestamp", generate_timestamp(self.clock, self.clock_offset) if timestamp is None else str(timestamp)),
@@ -310,83 +328,104 @@ class Client:
         Content-Type gets that one. ``nonce`` and ``timestamp`` override the client's sources.
         """
         new_headers: Dict[str, str] = dict(headers) if headers else {}
-        content_type = new_headers.get("Content-Type") or header_value(new_headers, "Content-Type")
+        body, is_form, body_text = self._prepare_body(method, new_headers, body)
+        timestamp_text = generate_timestamp(self.clock, self.clock_offset) if timestamp is None else str(timestamp)
+        # The text of an int needs no encoding.
+        encoded_timestamp = timestamp_text if timestamp is None or type(timestamp) is int else percent_encode(timestamp_text)
+        if nonce is None:
+            nonce = self.nonce_source()
+        template = self._template
+        oauth = [*template.head, ("oauth_timestamp", timestamp_text), ("oauth_nonce", nonce), *template.tail]
+        # This request's protocol parameters, encoded (section 3.6), and their items.
+        encoded = [encoded_timestamp, percent_encode(nonce)]
+        items = [_item("oauth_timestamp", encoded[0]), _item("oauth_nonce", encoded[1])]
+        if self.body_hash and not is_form:
+            algorithm = self.method.body_hash
+            assert algorithm is not None  # checked when built
+            body_hash = body_hash_value(body, algorithm)
+            oauth.append(("oauth_body_hash", body_hash))
+            encoded.append(percent_encode(body_hash))
+            items.append(_item("oauth_body_hash", encoded[2]))
+        base_string = self._base_string(method, uri, body_text, items)
+        signature = template.sign(base_string)
+        oauth.append(("oauth_signature", signature))
+        if self.placement == "header":
+            encoded.append(percent_encode(signature))
+            _set_authorization(new_headers, template, encoded)
+        elif self.placement == "query":
+            # Section 3.5.3: added to the query, after the existing parameters.
+            uri = append_query(uri, oauth)
+        else:
+            body = _append_form(body, body_text, oauth)
+        return SignedRequest(method, uri, new_headers, body, base_string, signature, oauth)
+
+    def _prepare_body(
+        self, method: str, headers: Dict[str, str], body: Body
+    ) -> Tuple[Union[str, bytes, None], bool, Optional[str]]:
+        """The body as sent (pairs form-encoded, section 3.5.2), whether it is form-encoded
+        (section 3.4.1.3.1) and then its text; the Content-Type set in ``headers`` where the
+        body or the body placement makes it form."""
+        content_type = headers.get("Content-Type") or header_value(headers, "Content-Type")
         if body is not None and not isinstance(body, (str, bytes)):
             pairs = list(body.items()) if isinstance(body, Mapping) else list(body)
             body = encode_form(pairs)
             if content_type is None:
-                content_type = new_headers["Content-Type"] = FORM_CONTENT_TYPE
+                content_type = headers["Content-Type"] = FORM_CONTENT_TYPE
             elif not is_form_content_type(content_type):
                 raise ValueError("a body of pairs is form-encoded: the Content-Type must be form too")
-        placement = self.placement
         is_form = content_type == FORM_CONTENT_TYPE or (content_type is not None and is_form_content_type(content_type))
-        if placement == "body":
+        if self.placement == "body":
             # Section 3.5.2: a single-part, form-encoded entity-body of a method that has one.
             if method.upper() in ("GET", "HEAD"):
                 raise ValueError("the body placement needs a method with an entity-body (section 3.5.2)")
             if content_type is None:
-                content_type = new_headers["Content-Type"] = FORM_CONTENT_TYPE
+                headers["Content-Type"] = FORM_CONTENT_TYPE
                 is_form = True
             elif not is_form:
                 raise ValueError("the body placement needs Content-Type application/x-www-form-urlencoded")
+        return body, is_form, _form_text(body) if is_form and body else None
 
-        body_text: Optional[str] = None
-        # The signed parameters (section 3.4.1.3.1), as items of the base string
-        # (parameters.signing_items): the query's, then the form body's.
-        base_uri, encoded_base_uri, query_items = signing_uri(uri)
+    def _base_string(self, method: str, uri: str, body_text: Optional[str], stamp_items: List[str]) -> str:
+        """Section 3.4.1.1 over the signed parameters (3.4.1.3.1), as items of the base string:
+        the query's, the form body's, then the protocol parameters (the template's and this
+        request's ``stamp_items``)."""
+        base_uri, encoded_base_uri, query_items = _signing_uri(uri)
         items = list(query_items)
-        if is_form and body:
-            try:
-                body_text = body.decode("utf-8") if isinstance(body, bytes) else body
-            except UnicodeDecodeError:
-                raise EncodingError("a form-encoded body must be UTF-8 text") from None
-            items += form_signing_items(body_text)
+        if body_text:
+            items += _form_items(body_text)
+        items += self._template.items
+        items += stamp_items
+        return _assemble(method, base_uri, items, encoded_base_uri)
 
-        # The protocol parameters, in the order of oauth_parameters().
-        timestamp_text = generate_timestamp(self.clock, self.clock_offset) if timestamp is None else str(timestamp)
-        if nonce is None:
-            nonce = self.nonce_source()
-        body_hash: Optional[str] = None
-        if self.body_hash and not is_form:
-            algorithm = self.method.body_hash
-            assert algorithm is not None  # checked in __init__
-            body_hash = body_hash_value(body, algorithm)
-        template = self._template or self._build_template()
-        oauth = [*template.head, ("oauth_timestamp", timestamp_text), ("oauth_nonce", nonce), *template.tail]
-        # The text of an int needs no encoding.
-        encoded_timestamp = timestamp_text if timestamp is None or type(timestamp) is int else percent_encode(timestamp_text)
-        encoded_nonce = percent_encode(nonce)
-        items += template.items
-        items.append("oauth_timestamp " + encoded_timestamp.replace("%", "%25"))
-        items.append("oauth_nonce " + encoded_nonce.replace("%", "%25"))
-        encoded_body_hash = ""
-        if body_hash is not None:
-            oauth.append(("oauth_body_hash", body_hash))
-            encoded_body_hash = percent_encode(body_hash)
-            items.append("oauth_body_hash " + encoded_body_hash.replace("%", "%25"))
 
-        base_string = base_string_from_items(method, base_uri, items, encoded_base_uri)
-        signature = template.sign(base_string)
-        oauth.append(("oauth_signature", signature))
+def _form_text(body: Union[str, bytes, None]) -> str:
+    """A form-encoded body as text (section 3.4.1.3.1: UTF-8)."""
+    try:
+        return body.decode("utf-8") if isinstance(body, bytes) else body or ""
+    except UnicodeDecodeError:
+        raise EncodingError("a form-encoded body must be UTF-8 text") from None
 
-        if placement == "header":
-            for name in new_headers:
-                if name.lower() == "authorization":  # the caller's, in any case: replaced
-                    for stale in [k for k in new_headers if k.lower() == "authorization"]:
-                        del new_headers[stale]
-                    break
-            # build_authorization_header(oauth, self.realm), from the parts computed once.
-            header_head, header_tail = template.header_parts or template.build_header()
-            header = header_head + encoded_timestamp + '", oauth_nonce="' + encoded_nonce + header_tail
-            if body_hash is not None:
-                header += ', oauth_body_hash="' + encoded_body_hash + '"'
-            new_headers["Authorization"] = header + ', oauth_signature="' + template.encode_signature(signature) + '"'
-        elif placement == "query":
-            # Section 3.5.3: added to the query, after the existing parameters.
-            uri = append_query(uri, oauth)
-        else:
-            # Section 3.5.2: added to the form-encoded body.
-            text = body_text if body_text is not None else (body.decode("utf-8") if isinstance(body, bytes) else body or "")
-            text = (text + "&" if text and not text.endswith("&") else text) + encode_form(oauth)
-            body = text.encode("utf-8") if isinstance(body, bytes) else text
-        return SignedRequest(method, uri, new_headers, body, base_string, signature, oauth)
+
+def _set_authorization(headers: Dict[str, str], template: _Template, encoded: List[str]) -> None:
+    """Section 3.5.1: the Authorization header, replacing the caller's in any case: the
+    template's pieces filled in with this request's encoded timestamp, nonce, body hash (when
+    sent) and signature."""
+    for name in headers:
+        if name.lower() == "authorization":
+            for stale in [k for k in headers if k.lower() == "authorization"]:
+                del headers[stale]
+            break
+    if len(encoded) == 3:
+        p = template.header
+        header = p[0] + encoded[0] + p[1] + encoded[1] + p[2] + encoded[2] + p[3]
+    else:
+        p = template.header_with_hash
+        header = p[0] + encoded[0] + p[1] + encoded[1] + p[2] + encoded[2] + p[3] + encoded[3] + p[4]
+    headers["Authorization"] = header
+
+
+def _append_form(body: Union[str, bytes, None], body_text: Optional[str], oauth: List[Param]) -> Union[str, bytes]:
+    """Section 3.5.2: the protocol parameters added to the form-encoded body, after its own."""
+    text = body_text if body_text is not None else _form_text(body)
+    text = (text + "&" if text and not text.endswith("&") else text) + encode_form(oauth)
+    return text.encode("utf-8") if isinstance(body, bytes) else text

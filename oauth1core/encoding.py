@@ -21,21 +21,11 @@ from __future__ import annotations
 
 import re
 from binascii import a2b_qp
-from typing import Dict, Tuple
+from typing import Tuple
 
 from .errors import EncodingError
 
-__all__ = [
-    "percent_encode",
-    "percent_decode",
-    "decode_escapes",
-    "form_decode",
-    "form_encode_decoded",
-    "is_encoded",
-    "escapes_are_canonical",
-    "UNRESERVED",
-    "ENCODED_ASCII",
-]
+__all__ = ["percent_encode", "percent_decode"]
 
 UNRESERVED = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
 
@@ -45,16 +35,6 @@ _ENCODE_TABLE: Tuple[str, ...] = tuple(
 )
 _ENCODE_OCTET = _ENCODE_TABLE.__getitem__
 
-# Every two-character hexadecimal pair, in either case, to its octet. A dict look-up rejects
-# what int(x, 16) would wrongly accept (" f", "+f", "0x").
-_HEX_PAIRS: Dict[str, int] = {}
-for _octet in range(256):
-    for _pair in {"%02x" % _octet, "%02X" % _octet, ("%02x" % _octet)[0] + ("%02X" % _octet)[1],
-                  ("%02X" % _octet)[0] + ("%02x" % _octet)[1]}:
-        _HEX_PAIRS[_pair] = _octet
-del _octet, _pair
-_hex_octet = _HEX_PAIRS.get
-
 # A "%" not followed by two hexadecimal digits: what strict decoding rejects.
 _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})").search
 
@@ -62,12 +42,11 @@ _BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})").search
 # escapes in upper-case hexadecimal of octets that are not unreserved, forming UTF-8. Encoding the
 # decoded form of such text gives the text back, so it needs no decode-and-encode round trip.
 # ENCODED_ASCII is the regular expression of such text with escapes of ASCII octets only (always
-# UTF-8); :func:`is_encoded` decides for any text.
+# UTF-8); :func:`_escapes_are_canonical` decides for text of unreserved characters and escapes.
 _UNRESERVED_RUN = r"[A-Za-z0-9\-._~]*"
 _ASCII_ESCAPE = r"%(?:2[0-9A-CF]|3[A-F]|[01][0-9A-F]|40|5[B-E]|60|7[B-DF])"  # the common first
 ENCODED_ASCII = f"{_UNRESERVED_RUN}(?:{_ASCII_ESCAPE}{_UNRESERVED_RUN})*"
 _ASCII_ENCODED = re.compile(ENCODED_ASCII).fullmatch
-_ENCODED_CHARACTERS = re.compile(r"[A-Za-z0-9\-._~%=&]*").fullmatch
 _NOT_UPPER_CASE_ESCAPE = re.compile(r"%(?![0-9A-F]{2})").search
 
 
@@ -87,9 +66,13 @@ def percent_encode(value: str) -> str:
         data = value.encode("utf-8")
     except UnicodeEncodeError:
         raise EncodingError("value is not encodable as UTF-8 (lone surrogate)") from None
-    if not data.translate(None, UNRESERVED):
+    reserved = data.translate(None, UNRESERVED)
+    if not reserved:
         # Only unreserved characters: nothing to encode (the common case).
         return value
+    if not reserved.strip(b"+/="):
+        # Base64 text (HMAC and RSA signatures): three characters to escape.
+        return value.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
     return "".join(map(_ENCODE_OCTET, data))
 
 
@@ -109,32 +92,12 @@ def percent_decode(value: str) -> str:
         except UnicodeEncodeError:
             raise EncodingError("value is not valid UTF-8 text (lone surrogate)") from None
         return value
-    if "=" not in value and _BAD_ESCAPE(value) is None:
-        try:
-            return decode_escapes(value)
-        except EncodingError:
-            pass  # the loop below finds where, and says why
-    chunks = value.split("%")
-    try:
-        out = bytearray(chunks[0].encode("utf-8"))
-        for chunk in chunks[1:]:
-            octet = _hex_octet(chunk[:2])
-            if octet is None:
-                raise EncodingError("invalid percent-encoding: '%' must be followed by two hex digits")
-            out.append(octet)
-            if len(chunk) > 2:
-                out += chunk[2:].encode("utf-8")
-        return out.decode("utf-8")
-    except UnicodeError:
-        raise EncodingError("percent-encoded octets are not valid UTF-8") from None
-
-
-def decode_escapes(value: str) -> str:
-    """:func:`percent_decode` of a value known to hold no "=" and only well-formed escapes.
-
-    Turned into "=XX", the escapes are exactly what quoted-printable decoding (RFC 2045
-    section 6.7) decodes, in C. Raises :class:`EncodingError` when the octets are not UTF-8.
-    """
+    if _BAD_ESCAPE(value) is not None:
+        raise EncodingError("invalid percent-encoding: '%' must be followed by two hex digits")
+    # Turned into "=XX", the escapes are exactly what quoted-printable decoding (RFC 2045
+    # section 6.7) decodes, in C; a literal "=" is written as its own escape first.
+    if "=" in value:
+        value = value.replace("=", "%3D")
     try:
         return a2b_qp(value.encode("utf-8").replace(b"%", b"=")).decode("utf-8")
     except UnicodeError:
@@ -153,33 +116,12 @@ def form_decode(value: str) -> str:
     return percent_decode(value)
 
 
-def form_encode_decoded(raw: str) -> str:
-    """``percent_encode(form_decode(raw))``: how a received form name or value is signed.
-
-    The query and a form body are decoded (section 3.4.1.3.1), then every name and value is
-    encoded again for the base string (section 3.4.1.3.2). Most senders already encode as
-    section 3.6 does, and then the round trip gives ``raw`` back (``+`` becoming ``%20``): that
-    case is recognized without decoding. Anything else takes the round trip, with its errors.
-    """
-    value = raw.replace("+", "%20") if "+" in raw else raw
-    if _ASCII_ENCODED(value) is not None or ("=" not in value and is_encoded(value)):
-        return value
-    return percent_encode(form_decode(raw))
-
-
-def is_encoded(text: str) -> bool:
+def _escapes_are_canonical(text: str) -> bool:
     """Whether every part of ``text`` between "=" and "&" characters is its own encoding
-    (section 3.6): unreserved characters and upper-case "%XX" escapes of octets that are not
-    unreserved, forming UTF-8. Encoding the decoded part gives the part back.
-    """
-    return _ENCODED_CHARACTERS(text) is not None and escapes_are_canonical(text)
-
-
-def escapes_are_canonical(text: str) -> bool:
-    """:func:`is_encoded` for text known to hold only unreserved characters, "%", "=" and "&".
+    (section 3.6), for text known to hold only unreserved characters, "%", "=" and "&".
 
     Without a loop in Python: the escapes' form is checked by a regular expression, then they
-    are decoded at once (:func:`decode_escapes`' quoted-printable trick, the separators all
+    are decoded at once (:func:`percent_decode`'s quoted-printable trick, the separators all
     made "&"): the octets must be UTF-8 (the parts are separated by ASCII, so the whole decodes
     if and only if each part does), and the unreserved octets decoded must be exactly the
     unreserved characters outside the escapes (an escape of an unreserved octet, "%41", would

@@ -32,7 +32,6 @@ __all__ = [
     "TimestampRefused",
     "NonceUsed",
     "ConsumerKeyUnknown",
-    "ConsumerKeyRejected",
     "TokenRejected",
     "TokenExpired",
     "TokenUsed",
@@ -41,6 +40,17 @@ __all__ = [
     "KeyFormatError",
     "ServiceUnavailable",
 ]
+# The consumer flow's errors (FlowError and its subclasses, at the end of this module) are
+# exported by oauth1core.flow, their documented home; this list is the verifier's and the
+# provider's, which docs/provider.md's error table mirrors.
+
+
+def mask(secret: Optional[str]) -> str:
+    """A secret as it may be shown in a message, a log or the command line: never its text,
+    only its length."""
+    if not secret:
+        return "(empty)"
+    return f"***({len(secret)} chars)"
 
 
 class OAuthError(Exception):
@@ -153,13 +163,6 @@ class ConsumerKeyUnknown(Unauthorized):
     section = "3.2"
 
 
-class ConsumerKeyRejected(Unauthorized):
-    """401: the client is known but not allowed to make this request (section 3.2)."""
-
-    problem = "consumer_key_rejected"
-    section = "3.2"
-
-
 class TokenRejected(Unauthorized):
     """401: the token is unknown, of the wrong kind, or not bound to this client (section 3.2)."""
 
@@ -208,3 +211,67 @@ class ServiceUnavailable(OAuthError):
     status = 503
     problem = "temporarily_unavailable"
     section = "3.2"
+
+
+# -- the consumer's side ---------------------------------------------------------------------------
+# Raised by the client's three-legged flow (section 2) rather than by a provider's checks: their
+# ``status`` is what a consumer's web application would answer its own caller with.
+
+
+class FlowError(OAuthError):
+    """A step of the consumer's flow (section 2) cannot go on. Messages name parameters, never
+    secret values; ``str()`` is the message alone."""
+
+    status = 400
+    problem = "parameter_rejected"
+    section = "2"
+
+    def __init__(self, message: str, *, parameter: Optional[str] = None) -> None:
+        super().__init__(message, parameter=parameter)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ProviderError(FlowError):
+    """The provider refused a request (an error status, or an ``oauth_problem`` in its answer).
+
+    ``status`` is the provider's HTTP status; ``problem`` the ``oauth_problem`` (OAuth Problem
+    Reporting) when the provider sent one, from the body or ``WWW-Authenticate``, else ``None``;
+    ``advice`` its ``oauth_problem_advice``; ``excerpt`` the start of the answer's body, for a
+    person to read.
+    """
+
+    problem: Optional[str]  # type: ignore[assignment]  # the provider's, which it may not name
+
+    def __init__(self, message: str, *, status: int, problem: Optional[str] = None, advice: Optional[str] = None,
+                 excerpt: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.problem = problem
+        self.advice = advice
+        self.excerpt = excerpt
+
+
+class ResponseError(FlowError):
+    """502: a successful status, but an answer the flow cannot use (a missing token, no
+    ``oauth_callback_confirmed=true``...): the provider, upstream, answered badly."""
+
+    status = 502
+    section = "2.1"
+
+
+class CallbackError(FlowError):
+    """400: the callback does not complete this flow: no verifier, or another ``oauth_token``
+    than the one this flow asked for (section 2.2; a forged or crossed callback)."""
+
+    status = 400
+    section = "2.2"
+
+
+class AuthorizationDenied(FlowError):
+    """401: the resource owner (or the provider) denied the authorization (section 2.2)."""
+
+    status = 401
+    problem = "permission_denied"
+    section = "2.2"

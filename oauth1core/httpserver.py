@@ -41,7 +41,7 @@ from .errors import DuplicateParameter, OAuthError, ParameterAbsent, ParameterRe
 from .parameters import is_form_content_type, parse_form
 from .server import Authorization, Provider, Response
 
-__all__ = ["ProviderApp", "make_server", "start_server", "RunningServer", "ROUTES", "ENDPOINTS"]
+__all__ = ["ProviderApp", "make_server", "start_server", "RunningServer"]
 
 #: endpoint -> its default path and the methods it answers (``paths`` and ``methods`` of
 #: :class:`ProviderApp` change them, e.g. to serve a provider preset's paths)
@@ -51,9 +51,6 @@ ENDPOINTS: Dict[str, Tuple[str, Tuple[str, ...]]] = {
     "access_token": ("/oauth/access_token", ("POST",)),
     "resource": ("/api/whoami", ("GET", "POST")),
 }
-
-#: default path -> the methods it answers
-ROUTES: Dict[str, Tuple[str, ...]] = {path: methods for path, methods in ENDPOINTS.values()}
 
 _HOST = re.compile(r"(?:[A-Za-z0-9\-._~]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 _BASE_URL = re.compile(r"https?://(?:[A-Za-z0-9\-._~]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
@@ -168,7 +165,7 @@ class ProviderApp:
             return provider.access_token_endpoint(method, uri, oauth_headers, body)
         if endpoint == "resource":
             verified = provider.verify_request(method, uri, oauth_headers, body)
-            document = {"user": verified.access.user, "consumer_key": verified.consumer_key}
+            document = {"user": verified.access.user if verified.access else None, "consumer_key": verified.consumer_key}
             return Response(
                 200,
                 [("Content-Type", "application/json"), ("Cache-Control", "no-store")],

@@ -9,25 +9,11 @@ This module holds what a client needs to sign. The strict parser of a received
 
 from __future__ import annotations
 
-import re
-from typing import Iterable, List, Mapping, Optional, Tuple
+from typing import Iterable, List, Mapping, Optional, Tuple, Union
 
-from .encoding import ENCODED_ASCII, escapes_are_canonical, form_decode, form_encode_decoded, percent_encode
+from .encoding import form_decode, percent_encode
 
-__all__ = [
-    "append_query",
-    "Param",
-    "parse_form",
-    "encode_form",
-    "signing_items",
-    "form_signing_items",
-    "normalize_parameters",
-    "build_authorization_header",
-    "quote_realm",
-    "header_value",
-    "is_form_content_type",
-    "FORM_CONTENT_TYPE",
-]
+__all__ = ["normalize_parameters", "build_authorization_header"]
 
 Param = Tuple[str, str]
 
@@ -64,48 +50,6 @@ def encode_form(params: Iterable[Param]) -> str:
     return "&".join([percent_encode(name) + "=" + percent_encode(value) for name, value in params])
 
 
-def signing_items(params: Iterable[Param]) -> List[str]:
-    """Each parameter as it appears in the signature base string, an "item" to sort.
-
-    Section 3.4.1.1 step 5 encodes the normalized parameters (3.4.1.3.2) once more: each pair
-    becomes ``name%3Dvalue``, the name and value encoded (3.6) then with their "%" written
-    "%25", and the pairs are joined by ``%26``. An item is such a pair with a space in place
-    of its ``%3D``. Sorting the items sorts the pairs as section 3.4.1.3.2 asks, by name then
-    by value: writing "%" as "%25" keeps the order of encoded text, and the space, which
-    never occurs in it, sorts below all its characters (a name sorts before any longer name it
-    begins). So ``"%26".join(sorted(items)).replace(" ", "%3D")`` is step 5, and sorting
-    strings is faster than sorting pairs.
-    """
-    return [(percent_encode(name) + " " + percent_encode(value)).replace("%", "%25") for name, value in params]
-
-
-# Form-encoded text whose every pair has its "=" and no empty pair, made of unreserved characters
-# and "%"; the same whose every name and value is written as section 3.6 writes it ("+" already
-# replaced by "%20"), with escapes of ASCII octets only (the common case, in one match).
-_FORM_SHAPE = re.compile(r"[A-Za-z0-9\-._~%]*=[A-Za-z0-9\-._~%]*(?:&[A-Za-z0-9\-._~%]*=[A-Za-z0-9\-._~%]*)*").fullmatch
-_ENCODED_FORM_ASCII = re.compile(f"{ENCODED_ASCII}={ENCODED_ASCII}(?:&{ENCODED_ASCII}={ENCODED_ASCII})*").fullmatch
-
-
-def form_signing_items(text: str) -> List[str]:
-    """``signing_items(parse_form(text))``, without decoding what is already encoded as
-    section 3.6 says (see :func:`~oauth1core.encoding.form_encode_decoded`); same errors."""
-    items: List[str] = []
-    if not text:
-        return items
-    encoded = text.replace("+", "%20") if "+" in text else text
-    if _ENCODED_FORM_ASCII(encoded) is None and (_FORM_SHAPE(encoded) is None or not escapes_are_canonical(encoded)):
-        for pair in text.split("&"):
-            if pair:
-                name, _, value = pair.partition("=")
-                items.append((form_encode_decoded(name) + " " + form_encode_decoded(value)).replace("%", "%25"))
-        return items
-    # What most senders write: each name and value is its own encoding (section 3.6), so the
-    # items are the pairs themselves.
-    if "%" in encoded:
-        encoded = encoded.replace("%", "%25")
-    return encoded.replace("=", " ").split("&")
-
-
 def append_query(uri: str, params: Iterable[Param]) -> str:
     """``uri`` with ``params`` added to the end of its query, the existing query and fragment kept
     (RFC 5849 section 3.5.3 for the protocol parameters; sections 2.2 and 2.1 use it for the
@@ -132,7 +76,7 @@ def normalize_parameters(params: Iterable[Param]) -> str:
 
     Encoded text is ASCII, so Python's string order is the byte order the RFC asks for. The
     pairs are sorted as the strings ``name + " " + value``, which is the same order and faster
-    (see :func:`signing_items`).
+    (the space sorts below every character of encoded text: see :mod:`oauth1core.base_string`).
     """
     items = [percent_encode(name) + " " + percent_encode(value) for name, value in params]
     items.sort()
@@ -159,21 +103,41 @@ def build_authorization_header(params: Iterable[Param], realm: Optional[str] = N
     3. Parameters are separated by "," and a space (optional linear white space).
     4. The optional ``realm`` comes first, as an RFC 2617 quoted-string.
     """
-    parts = ['%s="%s"' % (percent_encode(name), percent_encode(value)) for name, value in params]
+    return _header_pieces(params, realm)[0]
+
+
+def _header_pieces(params: Iterable[Tuple[str, Optional[str]]], realm: Optional[str] = None) -> List[str]:
+    """:func:`build_authorization_header` cut where the values given as ``None`` go: the text
+    pieces around them, ``pieces[0] + v1 + pieces[1] + ... + vn + pieces[n]`` being the header
+    with ``v1...vn`` the missing values, encoded (section 3.6). A client builds the pieces once
+    and fills in each request's timestamp, nonce and signature."""
+    pieces = ["OAuth "]
+    separator = ""
     if realm is not None:
-        parts.insert(0, 'realm="%s"' % quote_realm(realm))
-    return "OAuth " + ", ".join(parts)
+        pieces[0] += 'realm="%s"' % quote_realm(realm)
+        separator = ", "
+    for name, value in params:
+        if value is None:
+            pieces[-1] += separator + percent_encode(name) + '="'
+            pieces.append('"')
+        else:
+            pieces[-1] += separator + '%s="%s"' % (percent_encode(name), percent_encode(value))
+        separator = ", "
+    return pieces
 
 
-def header_value(headers: Optional[Mapping[str, str]], name: str) -> Optional[str]:
-    """The value of header ``name``, matched case-insensitively (RFC 7230 section 3.2), or None."""
+def header_value(headers: Union[Mapping[str, str], Iterable[Tuple[str, str]], None], name: str) -> Optional[str]:
+    """The value of header ``name`` in a mapping or a list of pairs, matched case-insensitively
+    (RFC 7230 section 3.2), or None; the first one when the pairs repeat it."""
     if not headers:
         return None
-    value = headers.get(name)
-    if value is not None:
-        return value
+    if isinstance(headers, Mapping):
+        value = headers.get(name)
+        if value is not None:
+            return value
+        headers = headers.items()
     lowered = name.lower()
-    for key, value in headers.items():
+    for key, value in headers:
         if key.lower() == lowered:
             return value
     return None

@@ -19,18 +19,19 @@ Any input gives a :class:`ParsedRequest` or an :class:`~oauth1core.errors.OAuthE
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Tuple, Union
 
-from .base_string import base_string_from_items, split_base_uri
-from .encoding import decode_escapes, percent_decode, percent_encode
+from .base_string import _assemble, _form_items, _item, _items, split_base_uri
+from .encoding import percent_decode, percent_encode
 from .errors import DuplicateParameter, EncodingError, OAuthError, ParameterRejected
-from .parameters import Param, form_signing_items, is_form_content_type, parse_form, signing_items
+from .parameters import Param, is_form_content_type, parse_form
 
-__all__ = ["Limits", "DEFAULT_LIMITS", "ParsedRequest", "parse_authorization_header", "parse_request"]
+__all__ = ["Limits", "ParsedRequest", "parse_authorization_header", "parse_request"]
 
 
 class Limits:
-    """Size limits checked before parsing. Every field can be changed per server or call."""
+    """Size limits checked before parsing, per server or call. Immutable, and checked when built:
+    each is a positive int (a zero or negative limit would refuse everything, or nothing)."""
 
     __slots__ = (
         "max_authorization_header",
@@ -41,6 +42,14 @@ class Limits:
         "max_protocol_value",
         "max_nonce",
     )
+
+    max_authorization_header: int
+    max_uri: int
+    max_form_body: int
+    max_parameters: int
+    max_value: int
+    max_protocol_value: int
+    max_nonce: int
 
     def __init__(
         self,
@@ -53,13 +62,21 @@ class Limits:
         max_protocol_value: int = 4096,
         max_nonce: int = 255,
     ) -> None:
-        self.max_authorization_header = max_authorization_header
-        self.max_uri = max_uri
-        self.max_form_body = max_form_body
-        self.max_parameters = max_parameters
-        self.max_value = max_value
-        self.max_protocol_value = max_protocol_value
-        self.max_nonce = max_nonce
+        values = (max_authorization_header, max_uri, max_form_body, max_parameters, max_value, max_protocol_value,
+                  max_nonce)
+        for name, value in zip(self.__slots__, values):
+            if type(value) is not int or value <= 0:
+                raise ValueError(f"{name} must be a positive int")
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Limits are immutable: build another Limits(...)")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("Limits are immutable: build another Limits(...)")
+
+    def __repr__(self) -> str:
+        return "Limits(" + ", ".join(f"{name}={getattr(self, name)}" for name in self.__slots__) + ")"
 
 
 DEFAULT_LIMITS = Limits()
@@ -69,7 +86,9 @@ _AUTH_PARAM = re.compile(r'([^\s=,"]+)[ \t]*=[ \t]*"((?:[^"\\]|\\.)*)"')
 # Section 3.6 output: unreserved characters and %XX escapes only.
 _ENCODED = re.compile(r"(?:[A-Za-z0-9\-._~]|%[0-9A-Fa-f]{2})*")
 _WS = " \t"
-_METHOD = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 7230 token
+#: RFC 7230 section 3.2.6 ``token`` (a method, a header name): ``1*tchar``.
+TOKEN = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
+_METHOD = re.compile(TOKEN)
 _COMMON_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})  # tokens
 
 # The header as clients write it: names of unreserved characters, values of unreserved
@@ -81,19 +100,28 @@ _SIMPLE_HEADER = re.compile(
     rf"[ \t]*[Oo][Aa][Uu][Tt][Hh][ \t]+{_SIMPLE_PARAM}(?:[ \t]*,[ \t]*{_SIMPLE_PARAM})*[ \t]*"
 ).fullmatch
 
-_SimpleHeader = Tuple[List[Param], List[Param], List[str], Optional[str], Dict[str, str]]
+class _Header(NamedTuple):
+    """The Authorization header of a request, read (section 3.5.1), with what the request's parse
+    derives from it: ``params``, every parameter in order (``realm`` included); ``signed``, those
+    it signs (all but ``realm`` and ``oauth_signature``, section 3.4.1.3.1); ``items``, their
+    items in the base string (:func:`~oauth1core.base_string._item`), or ``None`` to compute
+    from ``signed``; ``realm``; ``protocol``, the ``oauth_*`` parameters by name."""
+
+    params: List[Param]
+    signed: List[Param]
+    items: Optional[List[str]]
+    realm: Optional[str]
+    protocol: Dict[str, str]
 
 
-def _parse_simple_header(value: str) -> Optional[_SimpleHeader]:
-    """What :func:`parse_authorization_header` returns in strict mode, for a header written as
-    clients write it (``_SIMPLE_HEADER``) whose names are unique and values UTF-8; ``None`` for
-    any other header, which the general parser then accepts or rejects.
+_NO_HEADER = _Header([], [], None, None, {})
 
-    Returned with what the request's parse derives from it: ``(params, signed, items, realm,
-    protocol)``: the parameters, those it signs (all but ``realm`` and ``oauth_signature``),
-    their signing items (:func:`~oauth1core.parameters.signing_items`), the realm, and the
-    protocol parameters.
-    """
+
+def _parse_simple_header(value: str) -> Optional[_Header]:
+    """:func:`_parse_header` in strict mode for a header written as clients write it
+    (``_SIMPLE_HEADER``) whose names are unique and values UTF-8; ``None`` for any other header,
+    which :func:`_general_header` then accepts or rejects. The fast path: one regular
+    expression validates it, a split at the quotes reads it."""
     if _SIMPLE_HEADER(value) is None:
         return None
     # Split at the quotes: the values, and between them 'OAuth name=', ', name=' ..., with white
@@ -109,29 +137,103 @@ def _parse_simple_header(value: str) -> Optional[_SimpleHeader]:
             if name == "realm":
                 continue  # a quoted-string, not decoded
             try:
-                values[index] = decoded = decode_escapes(raw_value)
+                values[index] = decoded = percent_decode(raw_value)
             except EncodingError:
                 return None
             if name != "oauth_signature":
-                items[index] = (name + " " + percent_encode(decoded)).replace("%", "%25")
-    # The header's realm and oauth_signature are not signed (they usually come first and last).
-    start = 1 if names[0] == "realm" else 0
-    stop = len(names) - 1 if names[-1] == "oauth_signature" else len(names)
+                items[index] = _item(name, percent_encode(decoded))
     params = list(zip(names, values))
     protocol = dict(params)
     if len(protocol) != len(params):
         return None  # a name is repeated: the general parser says which
-    items = items[start:stop]
-    signed = params[start:stop]
-    signed_names = names[start:stop]
-    if "realm" in signed_names or "oauth_signature" in signed_names:
-        items = [item for item, name in zip(items, signed_names) if name != "realm" and name != "oauth_signature"]
-        signed = [param for param in signed if param[0] != "realm" and param[0] != "oauth_signature"]
     realm = protocol.pop("realm", None)
     # Every name begins with "oauth_" when it sorts between "oauth_" and "oauth`" ("`" follows "_").
     if protocol and not ("oauth_" <= min(protocol) and max(protocol) < "oauth`"):
         protocol = {name: value for name, value in protocol.items() if name.startswith("oauth_")}
-    return params, signed, items, realm, protocol
+    # The header's realm and oauth_signature are not signed (they usually come first and last).
+    start = 1 if names[0] == "realm" else 0
+    stop = len(names) - 1 if names[-1] == "oauth_signature" else len(names)
+    signed, items, signed_names = params[start:stop], items[start:stop], names[start:stop]
+    if "realm" in signed_names or "oauth_signature" in signed_names:
+        items = [item for item, name in zip(items, signed_names) if name != "realm" and name != "oauth_signature"]
+        signed = [param for param in signed if param[0] != "realm" and param[0] != "oauth_signature"]
+    return _Header(params, signed, items, realm, protocol)
+
+
+def _skip_space(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in _WS:
+        pos += 1
+    return pos
+
+
+def _auth_param(match: "re.Match[str]", strict: bool) -> Param:
+    """Section 3.5.1 step 3 for one ``name="value"``: decoded, strictly as section 3.6 writes
+    it; ``realm`` is an RFC 2617 quoted-string, unescaped and not decoded."""
+    raw_name, raw_value = match.group(1), match.group(2)
+    if strict and _ENCODED.fullmatch(raw_name) is None:
+        raise ParameterRejected("malformed parameter name in the Authorization header", parameter="Authorization")
+    name = percent_decode(raw_name)
+    if name == "realm":
+        return name, re.sub(r"\\(.)", r"\1", raw_value) if "\\" in raw_value else raw_value
+    if strict and _ENCODED.fullmatch(raw_value) is None:
+        raise ParameterRejected(
+            "a value in the Authorization header is not percent-encoded as section 3.6 requires",
+            parameter=name if name.startswith("oauth_") else "Authorization",
+        )
+    return name, percent_decode(raw_value)
+
+
+def _general_header(value: str, strict: bool = True) -> List[Param]:
+    """The Authorization header read one parameter at a time (section 3.5.1): any header that
+    :func:`_parse_simple_header` does not take, and every rejection, with its reason."""
+    text = value.strip(_WS)
+    scheme_end = 0
+    while scheme_end < len(text) and text[scheme_end] not in _WS:
+        scheme_end += 1
+    if text[:scheme_end].lower() != "oauth":
+        raise ParameterRejected("the Authorization header does not use the OAuth scheme", parameter="Authorization")
+    params: List[Param] = []
+    seen = set()
+    pos = _skip_space(text, scheme_end)
+    while pos < len(text):
+        match = _AUTH_PARAM.match(text, pos)
+        if match is None:
+            raise ParameterRejected(
+                'malformed Authorization header: expected name="value" pairs separated by commas',
+                parameter="Authorization",
+            )
+        name, decoded = _auth_param(match, strict)
+        if name in seen:
+            raise DuplicateParameter("a parameter is repeated in the Authorization header", parameter=name)
+        seen.add(name)
+        params.append((name, decoded))
+        pos = _skip_space(text, match.end())
+        if pos == len(text):
+            break
+        if text[pos] != ",":
+            raise ParameterRejected(
+                "malformed Authorization header: parameters must be separated by commas", parameter="Authorization"
+            )
+        pos = _skip_space(text, pos + 1)
+        if pos == len(text):
+            raise ParameterRejected("malformed Authorization header: trailing comma", parameter="Authorization")
+    return params
+
+
+def _parse_header(value: str, strict: bool, max_length: int) -> _Header:
+    """Section 3.5.1: the fast path for a header as clients write it, else the general parser."""
+    if len(value) > max_length:
+        raise ParameterRejected("the Authorization header is too large", parameter="Authorization")
+    if strict:
+        simple = _parse_simple_header(value)
+        if simple is not None:
+            return simple
+    params = _general_header(value, strict)
+    signed = [param for param in params if param[0] != "realm" and param[0] != "oauth_signature"]
+    realm = next((param[1] for param in params if param[0] == "realm"), None)
+    # Names are unique here: the general parser refuses a repeated one.
+    protocol = {name: value for name, value in params if name.startswith("oauth_")}
+    return _Header(params, signed, None, realm, protocol)
 
 
 def parse_authorization_header(
@@ -149,63 +251,7 @@ def parse_authorization_header(
     Returns the pairs in order, ``realm`` included. Raises :class:`ParameterRejected` or
     :class:`DuplicateParameter` (400) for anything else.
     """
-    if len(value) > max_length:
-        raise ParameterRejected("the Authorization header is too large", parameter="Authorization")
-    if strict:
-        simple = _parse_simple_header(value)
-        if simple is not None:
-            return simple[0]
-    text = value.strip(_WS)
-    scheme_end = 0
-    while scheme_end < len(text) and text[scheme_end] not in _WS:
-        scheme_end += 1
-    if text[:scheme_end].lower() != "oauth":
-        raise ParameterRejected("the Authorization header does not use the OAuth scheme", parameter="Authorization")
-    pos = scheme_end
-    end = len(text)
-    while pos < end and text[pos] in _WS:
-        pos += 1
-    params: List[Param] = []
-    seen = set()
-    while pos < end:
-        match = _AUTH_PARAM.match(text, pos)
-        if match is None:
-            raise ParameterRejected(
-                'malformed Authorization header: expected name="value" pairs separated by commas',
-                parameter="Authorization",
-            )
-        raw_name, raw_value = match.group(1), match.group(2)
-        if strict and _ENCODED.fullmatch(raw_name) is None:
-            raise ParameterRejected("malformed parameter name in the Authorization header", parameter="Authorization")
-        name = percent_decode(raw_name)
-        if name == "realm":
-            decoded = re.sub(r"\\(.)", r"\1", raw_value) if "\\" in raw_value else raw_value
-        else:
-            if strict and _ENCODED.fullmatch(raw_value) is None:
-                raise ParameterRejected(
-                    "a value in the Authorization header is not percent-encoded as section 3.6 requires",
-                    parameter=name if name.startswith("oauth_") else "Authorization",
-                )
-            decoded = percent_decode(raw_value)
-        if name in seen:
-            raise DuplicateParameter("a parameter is repeated in the Authorization header", parameter=name)
-        seen.add(name)
-        params.append((name, decoded))
-        pos = match.end()
-        while pos < end and text[pos] in _WS:
-            pos += 1
-        if pos == end:
-            break
-        if text[pos] != ",":
-            raise ParameterRejected(
-                "malformed Authorization header: parameters must be separated by commas", parameter="Authorization"
-            )
-        pos += 1
-        while pos < end and text[pos] in _WS:
-            pos += 1
-        if pos == end:
-            raise ParameterRejected("malformed Authorization header: trailing comma", parameter="Authorization")
-    return params
+    return _parse_header(value, strict, max_length).params
 
 
 class ParsedRequest:
@@ -255,7 +301,7 @@ class ParsedRequest:
     ) -> None:
         """``form_text``, when given, is the query and the form body as received, joined by "&":
         the text ``query_params + body_params`` were parsed from; ``header_items``, the signing
-        items of the header's signed parameters (:func:`~oauth1core.parameters.signing_items`)."""
+        items of the header's signed parameters (:func:`~oauth1core.base_string._item`)."""
         self.method = method
         self.uri = uri
         self.base_uri = base_uri
@@ -276,21 +322,21 @@ class ParsedRequest:
     def base_string(self) -> str:
         """The signature base string of this request (section 3.4.1.1), over ``params``."""
         if self._base_string is None:
-            self._base_string = base_string_from_items(self.method, self.base_uri, self._signing_items())
+            self._base_string = _assemble(self.method, self.base_uri, self._signing_items())
         return self._base_string
 
     def _signing_items(self) -> List[str]:
-        """``signing_items(params)``. The items of the query and body parameters are read from
+        """``_items(params)``. The items of the query and body parameters are read from
         their text as received (``form_text``), which is faster than encoding the decoded
         values again, as long as ``params`` is still the list parsed from it."""
         if self._received is None or self._received[1] != self.params:
-            return signing_items(self.params)
+            return _items(self.params)
         form_text = self._received[0]
-        items = form_signing_items(form_text)
+        items = _form_items(form_text)
         if self.placement != "header" and "oauth_signature" in self.oauth:
             items = [item for item in items if not item.startswith("oauth_signature ")]
         header_items = self._header_items
-        items += signing_items(self.params[len(items):]) if header_items is None else header_items
+        items += _items(self.params[len(items):]) if header_items is None else header_items
         return items
 
     def sources(self) -> List[Tuple[str, str, str]]:
@@ -337,6 +383,39 @@ def parse_request(
 def _parse_request(
     method: Any, uri: Any, headers: Any, body: Any, limits: Limits, strict: bool
 ) -> ParsedRequest:
+    """The steps of :func:`parse_request`, in order."""
+    _check_target(method, uri, limits)
+    authorization, content_type = _find_headers(headers)
+    header = _read_header(authorization, strict, limits)
+    base_uri, query = split_base_uri(uri)
+    query_params = parse_form(query) if query else []
+    is_form = is_form_content_type(content_type)
+    raw_body, body_text = _body_octets(body)
+    body_params: List[Param] = []
+    form_text = query
+    if is_form and raw_body:
+        body_text = _form_body_text(raw_body, body_text, limits)
+        body_params = parse_form(body_text)
+        form_text = query + "&" + body_text if query else body_text
+    if len(query_params) + len(body_params) + len(header.params) > limits.max_parameters:
+        raise ParameterRejected("too many parameters")
+    placement, oauth = _placement(header, query_params, body_params)
+    _check_lengths(oauth, query_params, body_params, len(uri) > limits.max_value or len(raw_body) > limits.max_value,
+                   limits)
+    # oauth_signature is not signed; it can only be in the placement's parameters.
+    if placement == "query":
+        query_params_signed = [p for p in query_params if p[0] != "oauth_signature"]
+        signed: List[Param] = query_params_signed + body_params + header.signed
+    elif placement == "body":
+        signed = query_params + [p for p in body_params if p[0] != "oauth_signature"] + header.signed
+    else:
+        signed = query_params + body_params + header.signed
+    return ParsedRequest(method, uri, base_uri, query_params, body_params, header.params, signed, oauth, placement,
+                         header.realm, raw_body, is_form, form_text=form_text, header_items=header.items)
+
+
+def _check_target(method: Any, uri: Any, limits: Limits) -> None:
+    """The request line: a method that is an RFC 7230 token, a URI of text within the limit."""
     if not isinstance(method, str) or (method not in _COMMON_METHODS and _METHOD.fullmatch(method) is None):
         raise ParameterRejected("invalid HTTP method")
     if not isinstance(uri, str):
@@ -344,6 +423,10 @@ def _parse_request(
     if len(uri) > limits.max_uri:
         raise ParameterRejected("the request URI is too long")
 
+
+def _find_headers(headers: Any) -> Tuple[Optional[str], Optional[str]]:
+    """``(Authorization, Content-Type)``, names matched case-insensitively; a second
+    Authorization header is ambiguous (section 3.5: one place, once)."""
     authorization: Optional[str] = None
     content_type: Optional[str] = None
     if headers:
@@ -357,75 +440,55 @@ def _parse_request(
                 authorization = value
             elif lowered == "content-type":
                 content_type = value
+    return authorization, content_type
 
-    header_params: List[Param] = []
-    header_items: Optional[List[str]] = None
-    header_protocol: Optional[Dict[str, str]] = None
-    realm: Optional[str] = None
-    stripped = authorization.lstrip(_WS) if authorization is not None else ""
-    if stripped[:5].lower() == "oauth" and (len(stripped) == 5 or stripped[5] in _WS):
-        # Another scheme (Basic, Bearer...) is not ours: its request carries no OAuth header.
-        assert authorization is not None
-        simple = None
-        if strict and len(authorization) <= limits.max_authorization_header:
-            simple = _parse_simple_header(authorization)
-        if simple is not None:
-            header_params, header_params_signed, header_items, realm, header_protocol = simple
-        else:
-            header_params = parse_authorization_header(
-                authorization, strict=strict, max_length=limits.max_authorization_header
-            )
-            # The header's realm is not signed (section 3.4.1.3.1), nor is oauth_signature.
-            header_params_signed = []
-            for param in header_params:
-                if param[0] == "realm":
-                    realm = param[1]
-                elif param[0] != "oauth_signature":
-                    header_params_signed.append(param)
-    else:
-        header_params_signed = header_params
 
-    base_uri, query = split_base_uri(uri)
-    query_params = parse_form(query) if query else []
-    form_text = query
+def _read_header(authorization: Optional[str], strict: bool, limits: Limits) -> _Header:
+    """The OAuth Authorization header (section 3.5.1); another scheme (Basic, Bearer...) is not
+    ours: its request carries no OAuth header."""
+    if authorization is None:
+        return _NO_HEADER
+    stripped = authorization.lstrip(_WS)
+    if stripped[:5].lower() != "oauth" or not (len(stripped) == 5 or stripped[5] in _WS):
+        return _NO_HEADER
+    return _parse_header(authorization, strict, limits.max_authorization_header)
 
-    is_form = is_form_content_type(content_type)
-    raw_body: bytes
-    body_text: Optional[str] = None
+
+def _body_octets(body: Any) -> Tuple[bytes, Optional[str]]:
+    """The entity-body as octets, and as text when it was given as text."""
     if body is None:
-        raw_body = b""
-    elif isinstance(body, str):
+        return b"", None
+    if isinstance(body, str):
         try:
-            raw_body = body.encode("utf-8")
+            return body.encode("utf-8"), body
         except UnicodeEncodeError:
             raise EncodingError("the body is not valid UTF-8 text") from None
-        body_text = body
-    elif isinstance(body, (bytes, bytearray, memoryview)):
-        raw_body = bytes(body)
-    else:
-        raise ParameterRejected("the body must be str or bytes")
-    body_params: List[Param] = []
-    if is_form and raw_body:
-        if len(raw_body) > limits.max_form_body:
-            raise ParameterRejected("the form-encoded body is too large")
-        if body_text is None:
-            try:
-                body_text = raw_body.decode("utf-8")
-            except UnicodeDecodeError:
-                raise EncodingError("the form-encoded body is not UTF-8") from None
-        body_params = parse_form(body_text)
-        form_text = query + "&" + body_text if query else body_text
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return bytes(body), None
+    raise ParameterRejected("the body must be str or bytes")
 
-    if len(query_params) + len(body_params) + len(header_params) > limits.max_parameters:
-        raise ParameterRejected("too many parameters")
 
+def _form_body_text(raw_body: bytes, body_text: Optional[str], limits: Limits) -> str:
+    """A form-encoded body (section 3.4.1.3.1) as text: within the limit, UTF-8."""
+    if len(raw_body) > limits.max_form_body:
+        raise ParameterRejected("the form-encoded body is too large")
+    if body_text is not None:
+        return body_text
+    try:
+        return raw_body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise EncodingError("the form-encoded body is not UTF-8") from None
+
+
+def _placement(
+    header: _Header, query_params: List[Param], body_params: List[Param]
+) -> Tuple[Optional[str], Dict[str, str]]:
+    """Where the protocol parameters are (section 3.5), and them by name: exactly one place,
+    no name twice there (section 3.2)."""
     oauth: Dict[str, str] = {}
     placement: Optional[str] = None
-    for source, source_params in (("header", header_params), ("query", query_params), ("body", body_params)):
-        if source == "header" and header_protocol is not None:
-            found = header_protocol
-        else:
-            found = _protocol(source_params, source)
+    for source, params in (("header", None), ("query", query_params), ("body", body_params)):
+        found = header.protocol if params is None else _protocol(params, source)
         if found:
             if placement is not None:
                 raise DuplicateParameter(
@@ -434,42 +497,23 @@ def _parse_request(
                 )
             placement = source
             oauth = found
+    return placement, oauth
 
-    max_value = limits.max_value
+
+def _check_lengths(
+    oauth: Dict[str, str], query_params: List[Param], body_params: List[Param], long_text: bool, limits: Limits
+) -> None:
+    """No protocol value longer than ``max_protocol_value``, no name or value longer than
+    ``max_value``. Decoding never makes text longer: when the query and the body are short
+    enough (``long_text`` false), so is every name and value in them."""
     max_protocol = limits.max_protocol_value
     if oauth and max(map(len, oauth.values())) > max_protocol:
         for name, value in oauth.items():
             if len(value) > max_protocol:
                 raise ParameterRejected("a protocol parameter is too long", parameter=name)
-    # Decoding never makes text longer: when the query and the body are short enough, so is
-    # every name and value in them.
-    if len(uri) > max_value or len(raw_body) > max_value:
+    if long_text:
+        max_value = limits.max_value
         for params in (query_params, body_params):
             for name, value in params:
                 if len(value) > max_value or len(name) > max_value:
                     raise ParameterRejected("a parameter is too long", parameter=name[:64])
-
-    # oauth_signature is not signed; it can only be in the placement's parameters.
-    if placement == "query":
-        query_signed = [p for p in query_params if p[0] != "oauth_signature"]
-        signed: List[Param] = query_signed + body_params + header_params_signed
-    elif placement == "body":
-        signed = query_params + [p for p in body_params if p[0] != "oauth_signature"] + header_params_signed
-    else:
-        signed = query_params + body_params + header_params_signed
-    return ParsedRequest(
-        method,
-        uri,
-        base_uri,
-        query_params,
-        body_params,
-        header_params,
-        signed,
-        oauth,
-        placement,
-        realm,
-        raw_body,
-        is_form,
-        form_text=form_text,
-        header_items=header_items,
-    )

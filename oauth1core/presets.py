@@ -30,7 +30,7 @@ from .flow import Endpoints, ThreeLeggedFlow
 from .methods import STANDARD_METHODS
 from .parameters import FORM_CONTENT_TYPE, Param
 
-__all__ = ["Preset", "PRESETS", "ALIASES", "get_preset", "preset_names"]
+__all__ = ["Preset", "get_preset", "preset_names"]
 
 _FIELD = re.compile(r"\{([a-z_]+)(?:\|([a-z]+))?\}")
 _BASE_URL = re.compile(r"https?://[A-Za-z0-9\-._~]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9\-._~/%]*)?")
@@ -334,7 +334,7 @@ _PRESETS = (
             "The callback also carries company, role and entity; an optional state (up to 512 letters and "
             "digits) on the authorization URL comes back too: check it with parse_callback(expected_state=...). "
             "A denial comes back as an empty oauth_verifier.",
-            "Nonces of at least 6 characters (this library's are 32); timestamps must not go backwards.",
+            "Nonces of at least 6 characters (this library's are 24 letters and digits); timestamps must not go backwards.",
         ),
     ),
     Preset(

@@ -38,6 +38,7 @@ import time
 from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Mapping, NamedTuple, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
+from .answers import Response as Response  # re-exported: httpserver and tests import it from here
 from .clock import Clock, generate_token
 from .errors import (
     ConsumerKeyUnknown,
@@ -59,16 +60,7 @@ from .stores import Store, TokenRecord
 from .tokens import EXCHANGE_ISSUES, ISSUED_STATE, TRANSITIONS, Event, advance, refusal
 from .verify import VerifiedRequest, check_body_hash, check_protocol
 
-__all__ = [
-    "Consumer",
-    "Provider",
-    "Response",
-    "Authorization",
-    "check_callback",
-    "error_response",
-    "credentials_response",
-    "HMAC_METHODS",
-]
+__all__ = ["Consumer", "Provider", "Authorization", "error_response"]
 
 Headers = Optional[Mapping[str, str]]
 Body = Union[str, bytes, None]
@@ -77,14 +69,6 @@ Body = Union[str, bytes, None]
 HMAC_METHODS: Tuple[str, ...] = ("HMAC-SHA1", "HMAC-SHA256", "HMAC-SHA512")
 
 _MAX_CALLBACK = 2048
-
-
-class Response(NamedTuple):
-    """An HTTP response as plain data: ``status``, ``headers`` (name, value pairs), ``body``."""
-
-    status: int
-    headers: List[Tuple[str, str]]
-    body: bytes
 
 
 class Authorization(NamedTuple):
@@ -386,9 +370,7 @@ class Provider:
         expires_at = max(now, timestamp) + self.timestamp_window + 1
         if not self.store.add_nonce(consumer.key, token_id or "", nonce, now=now, expires_at=expires_at):
             raise NonceUsed("this nonce was already used", parameter="oauth_nonce")
-        verified = VerifiedRequest(parsed, timestamp)
-        verified.consumer = consumer
-        verified.access = record
+        verified = VerifiedRequest(parsed, timestamp, consumer, record)
         return _Authenticated(verified, consumer, record, now)
 
     def _refuse_after_race(self, token: str, event: Event, now: float) -> OAuthError:

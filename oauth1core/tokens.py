@@ -34,19 +34,7 @@ from typing import Dict, FrozenSet, Optional, Tuple, Type
 
 from .errors import OAuthError, PermissionDenied, TokenExpired, TokenRejected, TokenUsed, VerifierInvalid
 
-__all__ = [
-    "TokenState",
-    "Event",
-    "TRANSITIONS",
-    "REFUSALS",
-    "ISSUED_STATE",
-    "EXCHANGE_ISSUES",
-    "REQUEST_STATES",
-    "ACCESS_STATES",
-    "advance",
-    "refusal",
-    "current_state",
-]
+__all__ = ["TokenState", "Event", "TRANSITIONS", "advance", "refusal"]
 
 
 class TokenState(Enum):

@@ -8,26 +8,64 @@ choice, or a fake in tests). :func:`obtain_temporary_credentials` and
 refuses the timestamp (RFC 5849 section 3.3), never more.
 
 Token requests are not redirected: a provider that answers them with a redirect is reported, not
-followed (the request carries credentials). Not imported by ``import oauth1core``.
+followed (the request carries credentials). A request that gets no answer at all (no route, a
+refused connection, a timeout, a TLS failure, a connection closed mid-answer) raises
+:class:`NetworkError`, a library error naming the provider's origin and the cause, never the raw
+:mod:`urllib` or :mod:`socket` exception. Not imported by ``import oauth1core``.
 """
 
 from __future__ import annotations
 
+import http.client
 import urllib.error
 import urllib.request
-from typing import Callable, List, Mapping, NamedTuple, Optional, Protocol, Tuple
+from typing import Callable, List, Mapping, Optional, Protocol
+from urllib.parse import urlsplit
 
+from .answers import Response
+from .base_string import DEFAULT_PORTS
 from .client import SignedRequest
+from .errors import OAuthError
 from .flow import FlowState, ThreeLeggedFlow, TokenCredentials
 
-__all__ = ["HTTPResponse", "Transport", "UrllibTransport", "obtain_temporary_credentials", "obtain_token_credentials"]
+__all__ = ["HTTPResponse", "NetworkError", "Transport", "UrllibTransport", "obtain_temporary_credentials",
+           "obtain_token_credentials"]
 
-class HTTPResponse(NamedTuple):
-    """An answer as plain data: ``status``, ``headers`` (name, value pairs), ``body``."""
 
-    status: int
-    headers: List[Tuple[str, str]]
-    body: bytes
+class NetworkError(OAuthError):
+    """No answer from the provider: ``origin`` (``scheme://host:port``, never the path or query,
+    which may carry a PLAINTEXT signature) and ``cause`` (the underlying exception, also
+    ``__cause__``). Not a provider's refusal, so its text has no ``[problem, HTTP ...]`` suffix;
+    ``status`` is 502, what a gateway would answer."""
+
+    status = 502
+    problem = "provider_unreachable"
+    section = "2"
+
+    def __init__(self, origin: str, cause: BaseException) -> None:
+        reason = getattr(cause, "reason", None) or getattr(cause, "strerror", None) or cause
+        self.reason = str(reason or type(cause).__name__)
+        super().__init__(f"cannot reach {origin}: {self.reason}")
+        self.origin = origin
+        self.cause = cause
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _origin_text(url: str) -> str:
+    """``scheme://host:port`` of ``url`` (default port filled in), for messages."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or DEFAULT_PORTS.get(parts.scheme.lower(), 0)
+        host = parts.hostname or "?"
+    except ValueError:
+        return "(an unusable URL)"
+    host = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme.lower()}://{host}:{port}"
+
+#: An answer as plain data (one type with the provider's :class:`~oauth1core.answers.Response`).
+HTTPResponse = Response
 
 
 class Transport(Protocol):
@@ -69,6 +107,8 @@ class UrllibTransport:
         except urllib.error.HTTPError as error:
             with error:
                 return HTTPResponse(error.code, list(error.headers.items()), error.read(self.max_body))
+        except (OSError, http.client.HTTPException) as error:  # URLError, timeouts, resets, TLS
+            raise NetworkError(_origin_text(request.uri), error) from error
 
 
 def _send_with_clock_retry(flow: ThreeLeggedFlow, build: Callable[[], SignedRequest],

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from binascii import b2a_base64
-from typing import Any, Dict, List, Mapping, Optional, Union
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Union
 
 from .errors import (
     BodyHashInvalid,
@@ -27,14 +27,11 @@ from .methods import STANDARD_METHODS, SignatureMethod, resolve
 from .parameters import Param
 from .parsing import DEFAULT_LIMITS, Limits, ParsedRequest, parse_request
 
-__all__ = [
-    "VerifiedRequest",
-    "verify_request",
-    "check_protocol",
-    "check_signature",
-    "check_body_hash",
-    "PROTOCOL_PARAMETERS",
-]
+if TYPE_CHECKING:  # pragma: no cover - annotations only: the provider's records, built above this layer
+    from .server import Consumer
+    from .stores import TokenRecord
+
+__all__ = ["VerifiedRequest", "verify_request"]
 
 #: The protocol parameters of RFC 5849 section 3.1 (and 2.1, 2.3), plus ``oauth_body_hash``
 #: (OAuth Request Body Hash). Any other ``oauth_*`` parameter is unsupported: a 400 (3.2).
@@ -63,7 +60,10 @@ class VerifiedRequest:
     ``consumer_key``, ``token`` (``None`` when absent or empty), ``signature_method``,
     ``timestamp`` (an int, ``None`` for PLAINTEXT without one), ``nonce``, ``callback``,
     ``verifier``, ``realm``, ``params`` (the signed parameters, in order) and ``oauth`` (every
-    protocol parameter). The provider adds ``consumer`` and ``access`` (its stored records).
+    protocol parameter). From the provider, ``consumer`` is the :class:`~oauth1core.server.Consumer`
+    and ``access`` the stored :class:`~oauth1core.stores.TokenRecord` of the token (``None``
+    without one); both are ``None`` from stateless :func:`verify_request`. Built whole: nothing
+    is set after construction.
     """
 
     __slots__ = (
@@ -82,7 +82,13 @@ class VerifiedRequest:
         "access",
     )
 
-    def __init__(self, parsed: ParsedRequest, timestamp: Optional[int]) -> None:
+    def __init__(
+        self,
+        parsed: ParsedRequest,
+        timestamp: Optional[int],
+        consumer: Optional["Consumer"] = None,
+        access: Optional["TokenRecord"] = None,
+    ) -> None:
         oauth = parsed.oauth
         self.parsed = parsed
         self.oauth: Dict[str, str] = oauth
@@ -95,8 +101,8 @@ class VerifiedRequest:
         self.callback: Optional[str] = oauth.get("oauth_callback")
         self.verifier: Optional[str] = oauth.get("oauth_verifier")
         self.realm = parsed.realm
-        self.consumer: Any = None
-        self.access: Any = None
+        self.consumer = consumer
+        self.access = access
 
     @property
     def base_string(self) -> str:
@@ -111,7 +117,6 @@ def check_protocol(
     parsed: ParsedRequest,
     *,
     limits: Limits = DEFAULT_LIMITS,
-    extra_parameters: frozenset = frozenset(),  # type: ignore[type-arg]
 ) -> Optional[int]:
     """Check the protocol parameters of section 3.1; returns the timestamp (or None).
 
@@ -133,7 +138,7 @@ def check_protocol(
                 raise ParameterAbsent("a required protocol parameter is missing", parameter=name)
     if not PROTOCOL_PARAMETERS.issuperset(oauth):
         for name in oauth:
-            if name not in PROTOCOL_PARAMETERS and name not in extra_parameters:
+            if name not in PROTOCOL_PARAMETERS:
                 raise ParameterRejected("unsupported protocol parameter", parameter=name)
     version = oauth.get("oauth_version")
     if version is not None and version != "1.0":

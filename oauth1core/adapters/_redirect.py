@@ -14,12 +14,12 @@ from __future__ import annotations
 from typing import Dict, NamedTuple, Optional, Tuple, Union
 from urllib.parse import unquote_plus, urljoin, urlsplit
 
+from ..base_string import DEFAULT_PORTS
 from ..client import Client
 
 __all__ = [
     "Origin",
     "origin_of",
-    "REDIRECT_STATUSES",
     "MAX_REDIRECTS",
     "redirect_method",
     "join_location",
@@ -33,9 +33,7 @@ __all__ = [
 
 Origin = Tuple[str, str, int]
 
-REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))
 MAX_REDIRECTS = 30
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 def origin_of(url: str) -> Optional[Origin]:
@@ -49,9 +47,9 @@ def origin_of(url: str) -> Optional[Origin]:
         port = parts.port
     except ValueError:
         return None
-    if scheme not in _DEFAULT_PORTS or not host:
+    if scheme not in DEFAULT_PORTS or not host:
         return None
-    return scheme, host.lower(), port if port is not None else _DEFAULT_PORTS[scheme]
+    return scheme, host.lower(), port if port is not None else DEFAULT_PORTS[scheme]
 
 
 def redirect_method(status: int, method: str) -> Tuple[str, bool]:

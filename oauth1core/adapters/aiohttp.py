@@ -28,10 +28,11 @@ from __future__ import annotations
 
 from typing import Optional
 
-from .._optional import require
-
-require("aiohttp", "aiohttp", __name__)  # a missing library: one line naming the extra
-import aiohttp
+try:
+    import aiohttp
+except ModuleNotFoundError as missing:  # one line that says what to install
+    raise ModuleNotFoundError(f"oauth1core.adapters.aiohttp needs aiohttp: pip install 'oauth1core[aiohttp]'",
+                              name=missing.name) from None
 from aiohttp import ClientRequest, ClientResponse, hdrs
 from yarl import URL
 
@@ -41,7 +42,7 @@ except ImportError:  # pragma: no cover - aiohttp before 3.12
     raise ImportError("oauth1core.adapters.aiohttp needs aiohttp 3.12 or later (client middlewares)") from None
 
 from ..client import Client
-from ..flow import clock_correction
+from ..skew import clock_correction
 from ..parameters import header_value, is_form_content_type
 from ._redirect import Origin, Unsigned, origin_of, signer_for, strip_oauth_form, strip_oauth_query
 

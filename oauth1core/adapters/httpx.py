@@ -21,17 +21,20 @@ sent once more (``auth.client`` keeps the correction); never twice.
 
 from __future__ import annotations
 
-from typing import AsyncGenerator, Dict, Generator, Optional
+from typing import Any, AsyncGenerator, Dict, Generator, Optional, Tuple
 
-from .._optional import require
+try:
+    import httpx
+except ModuleNotFoundError as missing:  # one line that says what to install
+    raise ModuleNotFoundError(f"oauth1core.adapters.httpx needs httpx: pip install 'oauth1core[httpx]'",
+                              name=missing.name) from None
 
-require("httpx", "httpx", __name__)  # a missing library: one line naming the extra
-import httpx
-
-from ..flow import clock_correction
+from ..errors import FlowError
+from ..skew import clock_correction
 from ._redirect import AuthOptions, Origin, Unsigned, origin_of, signer_for, strip_oauth_query
+from ._session import SessionCredentials, TokenMissing, TokenRequestDenied, add_params, placement_of
 
-__all__ = ["OAuth1Auth"]
+__all__ = ["OAuth1Auth", "OAuth1Client", "AsyncOAuth1Client", "OAuthError"]
 
 _BODY_HEADERS = ("content-length", "transfer-encoding")
 
@@ -136,3 +139,175 @@ class OAuth1Auth(AuthOptions, httpx.Auth):
                 outgoing = flow.send(response)
             except StopIteration:
                 return
+
+
+# -- drop-ins for Authlib's httpx OAuth1Client and AsyncOAuth1Client ---------------------------------
+
+
+class OAuthError(FlowError):
+    """As Authlib's ``authlib.integrations.httpx_client.OAuthError``: ``error`` (``fetch_token_denied``,
+    ``missing_verifier``, ``missing_token``) and ``description``; for a refusal also ``status``,
+    ``problem`` (the provider's ``oauth_problem``) and ``response``."""
+
+    status: Optional[int]  # type: ignore[assignment]  # None when no provider answered
+    problem: Optional[str]  # type: ignore[assignment]  # the provider's, which it may not name
+
+    def __init__(self, error: Optional[str] = None, description: Optional[str] = None, uri: Optional[str] = None, *,
+                 status: Optional[int] = None, problem: Optional[str] = None, response: Any = None) -> None:
+        super().__init__(f"{error}: {description}" if description else str(error))
+        self.error, self.description, self.uri = error, description, uri
+        self.status, self.problem, self.response = status, problem, response
+
+
+class _DropIn:
+    """What the sync and async drop-ins share: everything but sending the token requests."""
+
+    auth: Any
+    _credentials: SessionCredentials
+    _redirect_uri: Optional[str]
+
+    _http_class: Any
+
+    def __init__(self, client_id: str, client_secret: Optional[str] = None, token: Optional[str] = None,
+                 token_secret: Optional[str] = None, redirect_uri: Optional[str] = None, rsa_key: Optional[str] = None,
+                 verifier: Optional[str] = None, signature_method: str = "HMAC-SHA1", signature_type: str = "HEADER",
+                 force_include_body: bool = False, **kwargs: Any) -> None:
+        if not client_id:
+            raise ValueError('Missing "client_id"')
+        realm = kwargs.pop("realm", None)
+        self._credentials = SessionCredentials(client_id, client_secret, token, token_secret, redirect_uri,
+                                               signature_method, placement_of(signature_type), rsa_key, verifier,
+                                               force_include_body, realm)
+        self._redirect_uri = redirect_uri
+        self._http_class.__init__(self, auth=OAuth1Auth(self._credentials.client()), **kwargs)
+
+    def _refresh(self) -> None:
+        self.auth.client = self._credentials.client().replace(clock_offset=self.auth.client.clock_offset)
+
+    def _per_call_auth(self, auth: Any, follow_redirects: Any) -> Tuple[Any, Any]:
+        """httpx would follow redirects with the first request's signature: with the session's
+        own auth, the auth follows them instead (re-signed within the origin, stripped outside),
+        when the call or the client asks to follow (httpx's default: not, as with Authlib)."""
+        if auth is not httpx.USE_CLIENT_DEFAULT or not isinstance(self.auth, OAuth1Auth):
+            return auth, follow_redirects
+        follow = getattr(self, "follow_redirects") if follow_redirects is httpx.USE_CLIENT_DEFAULT \
+            else follow_redirects
+        return OAuth1Auth(self.auth.client, follow_redirects=bool(follow), max_redirects=self.auth.max_redirects,
+                          correct_clock=self.auth.correct_clock), False
+
+    def _keep_clock(self, auth: Any) -> None:
+        if isinstance(auth, OAuth1Auth) and auth is not self.auth and auth.client.clock_offset != \
+                self.auth.client.clock_offset:
+            self.auth.client = self.auth.client.replace(clock_offset=auth.client.clock_offset)
+
+    @property
+    def redirect_uri(self) -> Optional[str]:
+        return self._redirect_uri
+
+    @redirect_uri.setter
+    def redirect_uri(self, uri: Optional[str]) -> None:
+        self._redirect_uri = self._credentials.callback = uri
+        self._refresh()
+
+    @property
+    def token(self) -> Dict[str, Optional[str]]:
+        """``oauth_token``, ``oauth_token_secret`` and ``oauth_verifier`` (``None`` when unset)."""
+        return self._credentials.token_dict(with_empty=True)
+
+    @token.setter
+    def token(self, token: Optional[Dict[str, str]]) -> None:
+        try:
+            self._credentials.set_token(token)
+        except TokenMissing:
+            raise OAuthError("missing_token", f"oauth_token is missing (fields: {sorted(token or {})})") from None
+        self._refresh()
+
+    def create_authorization_url(self, url: str, request_token: Optional[str] = None, **kwargs: str) -> str:
+        """Section 2.2: ``url`` with ``oauth_token`` and, as Authlib does, ``oauth_callback``."""
+        kwargs["oauth_token"] = request_token or self._credentials.token or ""
+        if self._redirect_uri:
+            kwargs["oauth_callback"] = self._redirect_uri
+        return add_params(url, kwargs.items())
+
+    def parse_authorization_response(self, url: str) -> Dict[str, str]:
+        """The callback URL's query as a dict (its token and verifier kept for the next step)."""
+        try:
+            fields = self._credentials.parse_callback(url)
+        except TokenMissing as exc:
+            raise OAuthError("missing_token", str(exc)) from None
+        self._refresh()
+        return fields
+
+    def _before_access(self, verifier: Optional[str]) -> None:
+        if verifier:
+            self._credentials.verifier = verifier
+        if not self._credentials.verifier:
+            raise OAuthError("missing_verifier", 'Missing "verifier" value')
+        self._refresh()
+
+    def _read_answer(self, response: httpx.Response, leg: str) -> Dict[str, str]:
+        try:
+            token = self._credentials.token_answer(response.status_code, response.headers, response.content, response)
+        except TokenRequestDenied as exc:
+            raise OAuthError("fetch_token_denied", str(exc), status=exc.status, problem=exc.problem,
+                             response=response) from None
+        except TokenMissing as exc:
+            raise OAuthError("missing_token", str(exc), response=response) from None
+        self._credentials.verifier = None
+        if leg == "request":
+            self._credentials.callback = None
+            self._credentials.requested_token = self._credentials.token
+        self._refresh()
+        return token
+
+
+class OAuth1Client(_DropIn, httpx.Client):
+    """A drop-in for Authlib's ``authlib.integrations.httpx_client.OAuth1Client``: the same
+    constructor (``**kwargs`` go to :class:`httpx.Client`, but ``realm``), methods and return
+    values, signed by oauth1core. docs/migrating.md lists what differs on purpose."""
+
+    _http_class = httpx.Client
+
+    def send(self, request: httpx.Request, *, stream: bool = False, auth: Any = httpx.USE_CLIENT_DEFAULT,
+             follow_redirects: Any = httpx.USE_CLIENT_DEFAULT) -> httpx.Response:
+        auth, follow_redirects = self._per_call_auth(auth, follow_redirects)
+        try:
+            return httpx.Client.send(self, request, stream=stream, auth=auth, follow_redirects=follow_redirects)
+        finally:
+            self._keep_clock(auth)
+
+    def fetch_request_token(self, url: str, **kwargs: Any) -> Dict[str, str]:
+        """Section 2.1: temporary credentials; returns every field of the answer."""
+        return self._read_answer(self.post(url, **kwargs), "request")
+
+    def fetch_access_token(self, url: str, verifier: Optional[str] = None, **kwargs: Any) -> Dict[str, str]:
+        """Section 2.3: token credentials for the temporary credentials and the verifier."""
+        self._before_access(verifier)
+        return self._read_answer(self.post(url, **kwargs), "access")
+
+
+class AsyncOAuth1Client(_DropIn, httpx.AsyncClient):
+    """A drop-in for Authlib's ``AsyncOAuth1Client``: as :class:`OAuth1Client`, with
+    ``fetch_request_token`` and ``fetch_access_token`` coroutines."""
+
+    _http_class = httpx.AsyncClient
+
+    async def send(self, request: httpx.Request, *, stream: bool = False, auth: Any = httpx.USE_CLIENT_DEFAULT,
+                   follow_redirects: Any = httpx.USE_CLIENT_DEFAULT) -> httpx.Response:
+        auth, follow_redirects = self._per_call_auth(auth, follow_redirects)
+        try:
+            return await httpx.AsyncClient.send(self, request, stream=stream, auth=auth,
+                                                follow_redirects=follow_redirects)
+        finally:
+            self._keep_clock(auth)
+
+    async def fetch_request_token(self, url: str, **kwargs: Any) -> Dict[str, str]:
+        """Section 2.1: temporary credentials; returns every field of the answer."""
+        response = await self.post(url, **kwargs)
+        return self._read_answer(response, "request")
+
+    async def fetch_access_token(self, url: str, verifier: Optional[str] = None, **kwargs: Any) -> Dict[str, str]:
+        """Section 2.3: token credentials for the temporary credentials and the verifier."""
+        self._before_access(verifier)
+        response = await self.post(url, **kwargs)
+        return self._read_answer(response, "access")

@@ -24,12 +24,13 @@ neither re-signed on redirects nor retried.
 
 from __future__ import annotations
 
-from typing import Any, Dict, NamedTuple, Optional
+from typing import Any, Dict, List, NamedTuple, Optional
 
-from .._optional import require
-
-require("requests", "requests", __name__)  # a missing library: one line naming the extra
-import requests
+try:
+    import requests
+except ModuleNotFoundError as missing:  # one line that says what to install
+    raise ModuleNotFoundError(f"oauth1core.adapters.requests needs requests: pip install 'oauth1core[requests]'",
+                              name=missing.name) from None
 from requests.auth import AuthBase
 from requests.cookies import RequestsCookieJar, extract_cookies_to_jar
 from requests.models import PreparedRequest, Response
@@ -37,7 +38,7 @@ from requests.sessions import SessionRedirectMixin
 from requests.structures import CaseInsensitiveDict
 from requests.utils import requote_uri
 
-from ..flow import clock_correction
+from ..skew import clock_correction
 from ..parameters import header_value, is_form_content_type
 from ._redirect import (
     AuthOptions,
@@ -51,8 +52,9 @@ from ._redirect import (
     strip_oauth_query,
     without_authorization,
 )
+from ._session import SessionCredentials, TokenMissing, TokenRequestDenied, VerifierMissing, add_params, placement_of
 
-__all__ = ["OAuth1Auth"]
+__all__ = ["OAuth1Auth", "OAuth1", "OAuth1Session", "TokenRequestDenied", "TokenMissing", "VerifierMissing"]
 
 _INFO = "_oauth1core_signed"
 _BODY_HEADERS = ("content-type", "content-length", "transfer-encoding")
@@ -216,3 +218,148 @@ class OAuth1Auth(AuthOptions, AuthBase):
         self._apply(new, info.unsigned)
         setattr(new, _INFO, info._replace(retried=True))
         return self._follow(self._send(response, new, kwargs), first, chain, kwargs)
+
+
+# -- the drop-in for requests-oauthlib's OAuth1Session -------------------------------------------
+
+
+class OAuth1(OAuth1Auth):
+    """A drop-in for ``requests_oauthlib.OAuth1`` (an auth object): the same constructor;
+    ``force_include_body`` adds the body hash of non-form bodies (see :class:`OAuth1Session`)."""
+
+    def __init__(self, client_key: str, client_secret: Optional[str] = None, resource_owner_key: Optional[str] = None,
+                 resource_owner_secret: Optional[str] = None, callback_uri: Optional[str] = None,
+                 signature_method: str = "HMAC-SHA1", signature_type: str = "AUTH_HEADER",
+                 rsa_key: Optional[str] = None, verifier: Optional[str] = None, decoding: Optional[str] = "utf-8",
+                 client_class: Any = None, force_include_body: bool = False, **kwargs: Any) -> None:
+        self.credentials = _drop_in_credentials(
+            client_key, client_secret, resource_owner_key, resource_owner_secret, callback_uri, signature_method,
+            signature_type, rsa_key, verifier, client_class, force_include_body, kwargs)
+        super().__init__(self.credentials.client())
+
+
+def _drop_in_credentials(client_key: str, client_secret: Optional[str], token: Optional[str],
+                         token_secret: Optional[str], callback: Optional[str], signature_method: str,
+                         signature_type: str, rsa_key: Optional[str], verifier: Optional[str], client_class: Any,
+                         force_include_body: bool, kwargs: Dict[str, Any]) -> SessionCredentials:
+    if client_class is not None:
+        raise TypeError("client_class (an oauthlib Client subclass) has no equivalent: oauth1core signs itself; "
+                        "pass a SignatureMethod object as signature_method to change how")
+    unknown = sorted(set(kwargs) - {"realm", "encoding", "decoding"})
+    if unknown:
+        raise TypeError(f"unsupported option(s): {', '.join(unknown)}")
+    return SessionCredentials(client_key, client_secret, token, token_secret, callback, signature_method,
+                              placement_of(signature_type), rsa_key, verifier, force_include_body, kwargs.get("realm"))
+
+
+class OAuth1Session(requests.Session):
+    """A drop-in for ``requests_oauthlib.OAuth1Session``: the same constructor, methods, return
+    values and exceptions (:class:`TokenRequestDenied`, :class:`TokenMissing`,
+    :class:`VerifierMissing`), signed by oauth1core. docs/migrating.md lists what differs on
+    purpose: redirects re-signed within the origin only, ``allow_redirects=False`` honoured,
+    ``force_include_body`` as the body hash of the signature method, a crossed callback refused,
+    one retry after a refused timestamp.
+
+    ``signature_method`` is a name (oauthlib's constants are the same strings);
+    ``signature_type`` ``AUTH_HEADER``, ``QUERY`` or ``BODY``; ``client_class`` (an oauthlib
+    client class) cannot apply and raises :class:`TypeError`; ``**kwargs`` may hold ``realm``.
+    """
+
+    def __init__(self, client_key: str, client_secret: Optional[str] = None, resource_owner_key: Optional[str] = None,
+                 resource_owner_secret: Optional[str] = None, callback_uri: Optional[str] = None,
+                 signature_method: str = "HMAC-SHA1", signature_type: str = "AUTH_HEADER",
+                 rsa_key: Optional[str] = None, verifier: Optional[str] = None, client_class: Any = None,
+                 force_include_body: bool = False, **kwargs: Any) -> None:
+        super().__init__()
+        self._credentials = _drop_in_credentials(
+            client_key, client_secret, resource_owner_key, resource_owner_secret, callback_uri, signature_method,
+            signature_type, rsa_key, verifier, client_class, force_include_body, kwargs)
+        self.auth = OAuth1Auth(self._credentials.client())
+
+    def _refresh(self, realm: Optional[str] = None) -> None:
+        if isinstance(self.auth, OAuth1Auth):
+            self.auth.client = self._credentials.client(realm=realm).replace(
+                clock_offset=self.auth.client.clock_offset)
+
+    @property
+    def token(self) -> Dict[str, str]:
+        """``oauth_token``, ``oauth_token_secret`` and ``oauth_verifier``, those that are set."""
+        return {name: value for name, value in self._credentials.token_dict(with_empty=False).items() if value}
+
+    @token.setter
+    def token(self, value: Dict[str, str]) -> None:
+        self._credentials.set_token(value)
+        self._refresh()
+
+    @property
+    def authorized(self) -> bool:
+        """Whether the session holds what protected requests need (requests-oauthlib's rule)."""
+        return self._credentials.authorized()
+
+    def authorization_url(self, url: str, request_token: Optional[str] = None, **kwargs: str) -> str:
+        """Section 2.2: ``url`` with ``oauth_token`` (and ``kwargs``) added to its query."""
+        kwargs["oauth_token"] = request_token or self._credentials.token or ""
+        return add_params(url, kwargs.items())
+
+    def fetch_request_token(self, url: str, realm: Optional[List[str]] = None, **request_kwargs: Any) -> Dict[str, str]:
+        """Section 2.1: a signed POST for temporary credentials; returns every field of the
+        answer. The callback is sent with this request only; ``realm`` (a list) too."""
+        self._refresh(realm=" ".join(realm) if realm else None)
+        try:
+            token = self._fetch_token(url, **request_kwargs)
+        finally:
+            self._credentials.callback = None
+            self._refresh()
+        self._credentials.requested_token = self._credentials.token
+        return token
+
+    def fetch_access_token(self, url: str, verifier: Optional[str] = None, **request_kwargs: Any) -> Dict[str, str]:
+        """Section 2.3: exchange the temporary credentials and the verifier for token
+        credentials; :class:`VerifierMissing` without a verifier. The verifier is used once."""
+        if verifier:
+            self._credentials.verifier = verifier
+        if not self._credentials.verifier:
+            raise VerifierMissing("No client verifier has been set.")
+        self._refresh()
+        token = self._fetch_token(url, **request_kwargs)
+        self._credentials.verifier = None
+        self._credentials.requested_token = None
+        self._refresh()
+        return token
+
+    def parse_authorization_response(self, url: str) -> Dict[str, str]:
+        """The callback URL's query as a dict (its token and verifier kept for the next step)."""
+        fields = self._credentials.parse_callback(url)
+        self._refresh()
+        return fields
+
+    def _fetch_token(self, url: str, **request_kwargs: Any) -> Dict[str, str]:
+        response = self.post(url, **request_kwargs)
+        return self._credentials.token_answer(response.status_code, response.headers, response.content, response)
+
+    def request(self, method: str, url: Any, *args: Any, **kwargs: Any) -> Response:
+        """As requests', except that ``allow_redirects=False`` also stops the auth from following
+        same-origin redirects (requests does not tell an auth object)."""
+        if kwargs.get("allow_redirects", True) is False and kwargs.get("auth") is None \
+                and isinstance(self.auth, OAuth1Auth) and self.auth.follow_redirects:
+            kwargs["auth"] = OAuth1Auth(self.auth.client, follow_redirects=False,
+                                        correct_clock=self.auth.correct_clock)
+        return super().request(method, url, *args, **kwargs)
+
+    def rebuild_auth(self, prepared_request: PreparedRequest, response: Response) -> None:
+        """A redirect requests follows itself: within the origin of the request that was
+        redirected, signed again (a new nonce; requests-oauthlib does this for every origin);
+        to another origin, nothing of ours goes (no ``Authorization``)."""
+        for name in [name for name in prepared_request.headers if name.lower() == "authorization"]:
+            del prepared_request.headers[name]
+        prepared_request.url = strip_oauth_query(prepared_request.url or "")
+        if isinstance(prepared_request.body, (bytes, str)) and is_form_content_type(
+                header_value(_text_headers(prepared_request.headers), "Content-Type")):
+            prepared_request.body = strip_oauth_form(prepared_request.body)
+            prepared_request.headers.pop("Content-Length", None)
+            prepared_request.prepare_content_length(prepared_request.body)
+        same = origin_of(prepared_request.url or "") == origin_of(response.request.url or "")
+        if same and isinstance(self.auth, OAuth1Auth):
+            prepared_request.prepare_auth(self.auth)
+        else:
+            super().rebuild_auth(prepared_request, response)

@@ -152,7 +152,7 @@ class OAuth1Handler(urllib.request.HTTPRedirectHandler):
             return None
         if origin_of(req.full_url) != getattr(req, _CHAIN, None):
             return None
-        from ..flow import clock_correction
+        from ..skew import clock_correction
 
         body = fp.read(_MAX_ERROR_BODY)
         fp.close()

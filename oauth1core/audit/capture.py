@@ -25,17 +25,16 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from ..base_string import split_base_uri
 from ..errors import OAuthError
-
-__all__ = ["Capture", "CaptureError", "parse_raw", "parse_har", "from_parts", "has_oauth", "CURL_NOTE"]
+from ..parameters import header_value
+from ..parsing import TOKEN
 
 #: The note of a curl -v transcript, which never shows the body.
 CURL_NOTE = "read as a curl -v transcript: curl does not show the request body (give it with --data)"
 
 Header = Tuple[str, str]
 
-_METHOD = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 7230 token
-_REQUEST_LINE = re.compile(r"([!#$%&'*+\-.^_`|~0-9A-Za-z]+)[ \t]+(\S+)(?:[ \t]+(HTTP/\d(?:\.\d)?))?[ \t]*")
-_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_TOKEN = re.compile(TOKEN)  # a method, a header name
+_REQUEST_LINE = re.compile(rf"({TOKEN})[ \t]+(\S+)(?:[ \t]+(HTTP/\d(?:\.\d)?))?[ \t]*")
 
 
 class CaptureError(ValueError):
@@ -59,7 +58,7 @@ class Capture:
         origin: str = "request",
         notes: Sequence[str] = (),
     ) -> None:
-        if _METHOD.fullmatch(method) is None:
+        if _TOKEN.fullmatch(method) is None:
             raise CaptureError(f"invalid HTTP method {method[:40]!r}")
         try:
             split_base_uri(uri)
@@ -74,11 +73,7 @@ class Capture:
 
     def header(self, name: str) -> Optional[str]:
         """The first value of header ``name`` (case-insensitive), or None."""
-        lowered = name.lower()
-        for key, value in self.headers:
-            if key.lower() == lowered:
-                return value
-        return None
+        return header_value(self.headers, name)
 
     def header_map(self) -> Dict[str, str]:
         """The headers as one mapping, repeated fields joined with ", " (RFC 7230 section 3.2.2).
@@ -160,7 +155,7 @@ def _read_headers(lines: List[str], first_number: int) -> List[Header]:
             continue
         colon = line.find(":", 1)  # ":authority: x" (HTTP/2) keeps its leading colon
         name = line[:colon].strip() if colon != -1 else ""
-        if colon == -1 or _HEADER_NAME.fullmatch(name.lstrip(":")) is None:
+        if colon == -1 or _TOKEN.fullmatch(name.lstrip(":")) is None:
             raise CaptureError(f"line {number}: expected a header 'Name: value', got {line[:60]!r}")
         headers.append((name, line[colon + 1 :].strip()))
     return headers
@@ -210,6 +205,16 @@ def parse_raw(data: Union[bytes, str], *, scheme: Optional[str] = None) -> Captu
     if not lines or not lines[0].strip():
         raise CaptureError("the request has no request line")
 
+    method, uri, headers = _request_head(lines, scheme, notes)
+    body = _request_body(body, headers, notes)
+    if body and header_value(headers, "Content-Type") is None:
+        notes.append("the body has no Content-Type: it is not form-encoded, so its parameters are not signed")
+    return Capture(method, uri, headers, body, origin="raw request", notes=notes)
+
+
+def _request_head(lines: List[str], scheme: Optional[str], notes: List[str]) -> Tuple[str, str, List[Header]]:
+    """The method, the absolute URI and the headers: from HTTP/2 pseudo-headers, or from the
+    request line, an origin-form target completed with ``Host``."""
     first = lines[0].strip()
     if first.startswith(":"):
         headers = _read_headers(lines, 1)
@@ -217,7 +222,7 @@ def parse_raw(data: Union[bytes, str], *, scheme: Optional[str] = None) -> Captu
         headers = [(name, value) for name, value in headers if not name.startswith(":")]
         method = pseudo.get(":method")
         path = pseudo.get(":path")
-        authority = pseudo.get(":authority") or next((v for n, v in headers if n.lower() == "host"), None)
+        authority = pseudo.get(":authority") or header_value(headers, "Host")
         if not method or not path or not authority:
             raise CaptureError("HTTP/2 pseudo-headers need :method, :path and :authority")
         uri = f"{pseudo.get(':scheme') or scheme or 'https'}://{authority}{path}"
@@ -230,10 +235,9 @@ def parse_raw(data: Union[bytes, str], *, scheme: Optional[str] = None) -> Captu
         headers = _read_headers(lines[1:], 2)
         uri = ""
 
-    lowered = {name.lower() for name, _ in headers}
     if not uri:
         if target.startswith("/"):
-            host = next((value for name, value in headers if name.lower() == "host"), None)
+            host = header_value(headers, "Host")
             if not host:
                 raise CaptureError("the request has no Host header: the URI cannot be rebuilt")
             uri = f"{scheme or 'https'}://{host}{target}"
@@ -243,9 +247,13 @@ def parse_raw(data: Union[bytes, str], *, scheme: Optional[str] = None) -> Captu
                 notes.append("the request line holds an absolute URI: its scheme is used, not --scheme")
         else:
             raise CaptureError(f"unsupported request target {target[:80]!r} (expected /path or an absolute URI)")
+    return method, uri, headers
 
-    transfer = next((v for n, v in headers if n.lower() == "transfer-encoding"), "")
-    length_text = next((v for n, v in headers if n.lower() == "content-length"), None)
+
+def _request_body(body: bytes, headers: List[Header], notes: List[str]) -> bytes:
+    """The body, dechunked, or cut to its ``Content-Length``, or without its final line break."""
+    transfer = header_value(headers, "Transfer-Encoding") or ""
+    length_text = header_value(headers, "Content-Length")
     if "chunked" in transfer.lower():
         body = _dechunk(body)
     elif length_text is not None and length_text.strip().isdigit():
@@ -256,9 +264,7 @@ def parse_raw(data: Union[bytes, str], *, scheme: Optional[str] = None) -> Captu
             notes.append(f"the body has {len(body)} octets, fewer than its Content-Length ({length})")
     elif body.endswith(b"\n"):
         body = body[:-2] if body.endswith(b"\r\n") else body[:-1]
-    if body and "content-type" not in lowered:
-        notes.append("the body has no Content-Type: it is not form-encoded, so its parameters are not signed")
-    return Capture(method, uri, headers, body, origin="raw request", notes=notes)
+    return body
 
 
 def has_oauth(uri: str, headers: Sequence[Header], body: bytes) -> bool:

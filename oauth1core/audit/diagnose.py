@@ -15,6 +15,7 @@ import difflib
 from typing import Any, Dict, List, Optional, Set, Tuple, Union
 
 from ..errors import OAuthError
+from ..errors import mask as mask  # re-exported: the command line imports it from here
 from ..methods import RSA_METHODS, STANDARD_METHODS, SignatureMethod, resolve
 from ..verify import check_body_hash, check_protocol
 from .capture import Capture
@@ -22,17 +23,11 @@ from .mistakes import MISTAKES, Mistake, Variant
 from .observe import Observed, lenient_decode, observe
 from .recipe import CANONICAL, Effect, Recipe, Workbench
 
-__all__ = ["Finding", "Diagnosis", "diagnose", "available_methods", "base_string_lines", "diff_lines", "mask"]
+__all__ = ["Finding", "Diagnosis", "diagnose"]
 
 #: Above this many parameters, pairs of mistakes are not tried (the search stays fast).
 MAX_PARAMETERS_FOR_PAIRS = 400
 
-
-def mask(secret: Optional[str]) -> str:
-    """A secret as it may be shown: never its text, only its length."""
-    if not secret:
-        return "(empty)"
-    return f"***({len(secret)} chars)"
 
 
 def available_methods(client_secret: Optional[str], rsa_public_key: Any = None) -> Dict[str, SignatureMethod]:

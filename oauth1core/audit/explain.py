@@ -14,13 +14,12 @@ import hmac
 from typing import Any, Dict, List, Optional, Union
 
 from ..encoding import percent_encode
-from ..methods import signing_key
+from ..errors import mask
+from ..methods import SignatureMethod, signing_key
 from ..parameters import normalize_parameters
 from .capture import Capture
-from .diagnose import available_methods, mask
+from .diagnose import available_methods
 from .observe import Observed, observe
-
-__all__ = ["Step", "Explanation", "explain"]
 
 _SIGNATURE_SECTIONS = {"PLAINTEXT": "3.4.4", "RSA-SHA1": "3.4.3", "RSA-SHA256": "3.4.3", "RSA-SHA512": "3.4.3"}
 
@@ -101,11 +100,26 @@ def explain(
     """Explain how the request's signature is computed and whether it verifies (see module)."""
     observed = request if isinstance(request, Observed) else observe(request)
     result = Explanation(observed)
-    name = observed.signature_method
-    plaintext = observed.secret_signature
     steps = result.steps
+    steps.append(_read_step(observed))
+    steps.append(_parameters_step(observed, result))
+    steps.append(_normalize_step(observed, result))
+    # Step 3: the base string URI (3.4.1.2).
+    lines = [f"from {_show(observed.display_uri())}", result.base_uri]
+    steps.append(Step("Base string URI: scheme and host lower-cased, default port dropped, "
+                      "query and fragment excluded", "3.4.1.2", lines))  # fmt: skip
+    # Step 4: the base string (3.4.1.1).
+    steps.append(Step("Signature base string: METHOD & encode(base string URI) & encode(normalized parameters)",
+                      "3.4.1.1", [result.base_string]))  # fmt: skip
+    steps.append(_key_step(observed, result, client_secret, token_secret))
+    methods = available_methods(client_secret, rsa_public_key)
+    steps.append(_signature_step(observed, result, methods.get(observed.signature_method or ""), client_secret,
+                                 token_secret))
+    return result
 
-    # Step 0: how the request was read (sections 3.5, 3.2).
+
+def _read_step(observed: Observed) -> Step:
+    """Step 0: how the request was read (sections 3.5, 3.2)."""
     where = {"header": "the Authorization header (3.5.1)", "body": "the form body (3.5.2)",
              "query": "the query (3.5.3)"}  # fmt: skip
     lines = [f"{observed.method} {_show(observed.display_uri())}  ({observed.capture.origin})"]
@@ -119,9 +133,12 @@ def explain(
         lines.append(f"a strict provider rejects it before checking the signature: {observed.strict_error}")
         lines.append("the steps below read it leniently, as the client probably meant it")
     lines.extend("note: " + note for note in observed.notes)
-    steps.append(Step("Read the request", "3.5", lines))
+    return Step("Read the request", "3.5", lines)
 
-    # Step 1: the parameters and their sources (3.4.1.3.1), each encoded (3.6).
+
+def _parameters_step(observed: Observed, result: Explanation) -> Step:
+    """Step 1: the parameters and their sources (3.4.1.3.1), each encoded (3.6)."""
+    plaintext = observed.secret_signature
     lines = []
     for token in observed.tokens:
         value = mask(token.value) if token.name == "oauth_signature" and plaintext else token.value
@@ -142,33 +159,27 @@ def explain(
     if body and not observed.is_form:
         kind = f"Content-Type {observed.content_type}" if observed.content_type else "no Content-Type"
         lines.append(f"the body ({len(body)} octets, {kind}) is not form-encoded: its content is not signed")
-    steps.append(Step("Collect the parameters from the query, the form body and the Authorization header; "
-                      "encode each name and value (section 3.6)", "3.4.1.3.1", lines))  # fmt: skip
+    return Step("Collect the parameters from the query, the form body and the Authorization header; "
+                "encode each name and value (section 3.6)", "3.4.1.3.1", lines)  # fmt: skip
 
-    # Step 2: normalization (3.4.1.3.2).
+
+def _normalize_step(observed: Observed, result: Explanation) -> Step:
+    """Step 2: normalization (3.4.1.3.2)."""
     signed = [(n, v) for n, v, _ in observed.signed()]
     result.normalized = normalize_parameters(signed)
     pairs = sorted((percent_encode(n), percent_encode(v)) for n, v in signed)
     lines = [f"{n}={v}" for n, v in pairs] + ["joined with '&':", result.normalized]
-    steps.append(Step("Sort by encoded name, then value (byte order); join name=value pairs with '&'",
-                      "3.4.1.3.2", lines))  # fmt: skip
+    return Step("Sort by encoded name, then value (byte order); join name=value pairs with '&'",
+                "3.4.1.3.2", lines)  # fmt: skip
 
-    # Step 3: the base string URI (3.4.1.2).
-    lines = [f"from {_show(observed.display_uri())}", result.base_uri]
-    steps.append(Step("Base string URI: scheme and host lower-cased, default port dropped, "
-                      "query and fragment excluded", "3.4.1.2", lines))  # fmt: skip
 
-    # Step 4: the base string (3.4.1.1).
-    steps.append(Step("Signature base string: METHOD & encode(base string URI) & encode(normalized parameters)",
-                      "3.4.1.1", [result.base_string]))  # fmt: skip
-
-    # Steps 5 and 6: the key and the signature (3.4.2 to 3.4.4), and the comparison (3.2).
-    methods = available_methods(client_secret, rsa_public_key)
-    method = methods.get(name or "")
+def _key_step(observed: Observed, result: Explanation, client_secret: Optional[str], token_secret: str) -> Step:
+    """Step 5: the signing key (3.4.2 to 3.4.4), masked."""
+    name = observed.signature_method
     provided = observed.signature
     section = _SIGNATURE_SECTIONS.get(name or "", "3.4.2")
     if provided is not None:
-        result.provided_signature = mask(provided) if plaintext else provided
+        result.provided_signature = mask(provided) if observed.secret_signature else provided
     if name is not None and name.startswith("RSA-"):
         result.signing_key = "the client's RSA private key (the provider verifies with its public key)"
     elif client_secret is not None:
@@ -177,7 +188,14 @@ def explain(
             result.signature = mask(signing_key(client_secret, token_secret))
     title = ("Signing key: the client's RSA private key" if section == "3.4.3" else
              "Signing key: encode(client secret) & encode(token secret), shown masked")  # fmt: skip
-    steps.append(Step(title, section, [result.signing_key or "not known: give --client-secret (and --token-secret)"]))
+    return Step(title, section, [result.signing_key or "not known: give --client-secret (and --token-secret)"])
+
+
+def _signature_step(observed: Observed, result: Explanation, method: Optional[SignatureMethod],
+                    client_secret: Optional[str], token_secret: str) -> Step:
+    """Step 6: the signature (3.4.2 to 3.4.4) and the comparison with the one sent (3.2)."""
+    name = observed.signature_method
+    provided = observed.signature
     lines = []
     if method is None:
         if name is None:
@@ -206,5 +224,5 @@ def explain(
     if result.verifies is not None:
         lines.append("the signature matches" if result.verifies else
                      "the signature does NOT match: run 'diagnose' to find which client mistake explains it")  # fmt: skip
-    steps.append(Step(f"Signature ({name or 'no method'}) and comparison with the one sent (section 3.2)", section, lines))
-    return result
+    section = _SIGNATURE_SECTIONS.get(name or "", "3.4.2")
+    return Step(f"Signature ({name or 'no method'}) and comparison with the one sent (section 3.2)", section, lines)

@@ -19,7 +19,7 @@ from typing import Callable, FrozenSet, List, NamedTuple, Tuple
 from ..base_string import DEFAULT_PORTS
 from .recipe import ORDERS, Recipe, Workbench
 
-__all__ = ["Mistake", "MISTAKES", "BY_ID", "Variant"]
+__all__ = ["Mistake", "MISTAKES", "Variant"]
 
 #: A changed recipe and what changed, in words ("" when the explanation says it all).
 Variant = Tuple[Recipe, str]
@@ -338,5 +338,3 @@ MISTAKES: Tuple[Mistake, ...] = (
         _signature_method_mismatch,
     ),
 )
-
-BY_ID = {mistake.id: mistake for mistake in MISTAKES}

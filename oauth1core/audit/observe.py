@@ -16,14 +16,12 @@ from __future__ import annotations
 import re
 from typing import Dict, List, Optional, Tuple
 
-from ..base_string import build_base_string, split_base_uri, split_uri
+from ..base_string import _assemble, _items, split_base_uri, split_uri
 from ..encoding import form_decode, percent_decode
 from ..errors import EncodingError, OAuthError
 from ..parameters import is_form_content_type
 from ..parsing import ParsedRequest, parse_request
 from .capture import Capture, CaptureError
-
-__all__ = ["Token", "Observed", "observe", "lenient_decode", "form_tokens"]
 
 _ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 _WS = " \t"
@@ -167,7 +165,12 @@ class Observed:
             self.parsed = parse_request(capture.method, capture.uri, headers, capture.body)
         except OAuthError as exc:
             self.strict_error = exc
+        self._read_uri(capture)
+        self._read_tokens(capture)
+        self._find_protocol()
 
+    def _read_uri(self, capture: Capture) -> None:
+        """The URI as the base string sees it (section 3.4.1.2), and as it was written."""
         try:
             self.base_uri, self.raw_query = split_base_uri(capture.uri)
             raw_scheme, authority, _, _ = split_uri(capture.uri)
@@ -186,6 +189,8 @@ class Observed:
         raw_host = authority.rpartition("@")[2][: len(self.host)]
         self.raw_host = raw_host if raw_host.lower() == self.host else self.host
 
+    def _read_tokens(self, capture: Capture) -> None:
+        """The parameters of the query, the form body and the Authorization header, read leniently."""
         self.content_type = capture.header("Content-Type")
         self.is_form = is_form_content_type(self.content_type)
         self.query = form_tokens(self.raw_query, "query")
@@ -207,6 +212,8 @@ class Observed:
             if token.lenient:
                 self.notes.append(f"{token.source}: {token.name!r} is not valid percent-encoding; read leniently")
 
+    def _find_protocol(self) -> None:
+        """The realm, and the protocol parameters of the first place that has some (section 3.5)."""
         self.realm: Optional[str] = next((t.value for t in self.header if t.name == "realm"), None)
         self.oauth: Dict[str, str] = {}
         self.placement: Optional[str] = None
@@ -240,7 +247,7 @@ class Observed:
         """The signature base string of the request as read (section 3.4.1.1)."""
         if self.parsed is not None:
             return self.parsed.base_string
-        return build_base_string(self.method, self.base_uri, [(n, v) for n, v, _ in self.signed()])
+        return _assemble(self.method, self.base_uri, _items((n, v) for n, v, _ in self.signed()))
 
     @property
     def signature(self) -> Optional[str]:

@@ -20,10 +20,8 @@ from typing import Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Tup
 
 from ..base_string import DEFAULT_PORTS
 from ..encoding import UNRESERVED, percent_encode
-from ..methods import HmacMethod, SignatureMethod
+from ..methods import SignatureMethod, keyed_signer
 from .observe import Observed, Token, form_tokens, lenient_decode
-
-__all__ = ["Recipe", "Workbench", "Effect", "encoder", "CANONICAL", "ORDERS"]
 
 Param3 = Tuple[str, str, str]
 #: (signature method, base string or "", key or "", provided signature): one computation.
@@ -257,11 +255,11 @@ class Workbench:
         provided = self.provided_signature(recipe)
         if method is None or provided is None:
             return ("unavailable " + name, "", "", provided)
-        if isinstance(method, HmacMethod):
-            return (name, self.base_string(recipe), self.key(recipe), provided)
-        if method.shared_secret:  # PLAINTEXT
+        if not method.shared_secret:  # RSA: a key of its own
+            return (name, self.base_string(recipe), "", provided)
+        if name == "PLAINTEXT":  # section 3.4.4: the base string plays no part
             return (name, "", self.key(recipe), provided)
-        return (name, self.base_string(recipe), "", provided)
+        return (name, self.base_string(recipe), self.key(recipe), provided)
 
     def verifies(self, recipe: Recipe) -> Optional[bool]:
         """Whether the recipe reproduces the signature the request carries (None when it
@@ -276,9 +274,9 @@ class Workbench:
             return cached
         _, base, key, _ = effect
         self.computations += 1
-        if isinstance(method, HmacMethod):
-            expected = method.sign_with_key(key.encode("utf-8"), base)
-            result = hmac.compare_digest(expected.encode("ascii"), provided.encode("utf-8", "replace"))
+        sign = keyed_signer(method, key) if method.shared_secret else None
+        if sign is not None:
+            result = hmac.compare_digest(sign(base).encode("utf-8"), provided.encode("utf-8", "replace"))
         elif method.shared_secret:
             result = hmac.compare_digest(key.encode("utf-8"), provided.encode("utf-8", "replace"))
         else:
@@ -289,8 +287,7 @@ class Workbench:
     def signature(self, recipe: Recipe = CANONICAL) -> Optional[str]:
         """The signature the recipe computes, when it can be computed here (HMAC, PLAINTEXT)."""
         method = self.methods.get(self.method_name(recipe))
-        if isinstance(method, HmacMethod):
-            return method.sign_with_key(self.key(recipe).encode("utf-8"), self.base_string(recipe))
-        if method is not None and method.shared_secret:
-            return self.key(recipe)
-        return None
+        if method is None or not method.shared_secret:
+            return None
+        sign = keyed_signer(method, self.key(recipe))
+        return self.key(recipe) if sign is None else sign(self.base_string(recipe))

@@ -7,7 +7,10 @@ import os
 import sys
 from typing import Iterable, List, Optional
 
-__all__ = ["add_credential_options", "client_key", "secret", "mask", "die", "read_text_file", "CliError"]
+from ..errors import mask
+
+__all__ = ["add_credential_options", "client_key", "secret", "mask", "die", "read_text_file", "CliError", "check_method",
+           "check_http_url", "check_callback", "check_writable"]
 
 ENV = {
     "client_key": ("OAUTH_CLIENT_KEY", "OAUTH_CONSUMER_KEY"),
@@ -71,12 +74,6 @@ def client_key(args: argparse.Namespace, name: str = "client_key") -> Optional[s
     return str(value) if value is not None else _env(ENV[name])
 
 
-def mask(value: Optional[str]) -> str:
-    """A secret as it may be shown: its length only."""
-    if not value:
-        return "(empty)"
-    return f"***({len(value)} chars)"
-
 
 def die(message: str, code: int = 2) -> int:
     print(f"oauth1core: {message}", file=sys.stderr)
@@ -91,3 +88,61 @@ def parse_header_options(values: Optional[List[str]]) -> "dict[str, str]":
             raise CliError(f"a header must be 'Name: value', got {item!r}")
         headers[name.strip()] = value.strip()
     return headers
+
+
+# -- checks made before acting: one line, exit 2 ----------------------------------------------------
+
+_TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def check_method(method: str) -> str:
+    """An HTTP method is a token (RFC 9110 section 9.1 / 5.6.2): ``GE T`` is not one."""
+    if not method or not set(method) <= _TOKEN_CHARS:
+        raise CliError(f"the method {method!r} is not an HTTP method (letters, digits and !#$%&'*+-.^_`|~ only)")
+    return method
+
+
+def check_http_url(url: str, what: str = "the URL") -> str:
+    """An absolute ``http`` or ``https`` URL with a host and no spaces."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises for a port that is not a number in 0-65535
+    except ValueError:
+        raise CliError(f"{what} {url!r} is not a valid URL (its port?)") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or any(ch.isspace() for ch in url):
+        raise CliError(f"{what} must be an absolute http(s) URL, got {url!r}")
+    return url
+
+
+def check_callback(callback: str) -> str:
+    """``oob``, or an absolute URI (RFC 5849 section 2.1; a custom scheme such as ``myapp:/cb`` is
+    fine, a path is not)."""
+    from urllib.parse import urlsplit
+
+    if callback == "oob":
+        return callback
+    scheme = urlsplit(callback).scheme
+    if not scheme or not scheme[0].isalpha() or any(ch.isspace() for ch in callback) or callback.endswith(":"):
+        raise CliError(f"the callback must be 'oob' or an absolute URI (https://app.example/cb), got {callback!r}")
+    return callback
+
+
+def check_writable(path: str) -> str:
+    """``path`` can be written (created, or replaced) by this user: checked before the flow
+    starts, so token credentials are never obtained only to be lost."""
+    target = os.path.abspath(os.path.expanduser(path))
+    if os.path.isdir(target):
+        raise CliError(f"cannot save the credentials to {path}: it is a directory")
+    if os.path.exists(target) and not os.access(target, os.W_OK):
+        raise CliError(f"cannot save the credentials to {path}: the file is not writable")
+    folder = os.path.dirname(target)
+    while not os.path.exists(folder):  # the folder will be created: its nearest existing parent decides
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            break
+        folder = parent
+    if not os.path.isdir(folder) or not os.access(folder, os.W_OK | os.X_OK):
+        raise CliError(f"cannot save the credentials to {path}: {folder} is not a writable directory")
+    return path

@@ -24,7 +24,19 @@ from typing import Any, Dict, List, Optional, Tuple
 from ..client import PLACEMENTS
 from ..errors import OAuthError
 from ..methods import STANDARD_METHODS
-from ._common import CliError, add_credential_options, client_key, die, mask, parse_header_options, read_text_file
+from ._common import (
+    CliError,
+    add_credential_options,
+    check_callback,
+    check_http_url,
+    check_method,
+    check_writable,
+    client_key,
+    die,
+    mask,
+    parse_header_options,
+    read_text_file,
+)
 from ._common import secret as read_secret
 
 FORMAT = "oauth1core-credentials"
@@ -80,16 +92,26 @@ def save_credentials(path: str, document: Dict[str, Any]) -> None:
 
 
 def load_credentials(path: str) -> Dict[str, Any]:
+    """Read a credentials file (docs/consumer.md, "The credentials file"): what ``authorize``
+    saves, or a hand-written JSON object with ``client_key``, ``client_secret``, ``token`` and
+    ``token_secret`` (``consumer_key``/``consumer_secret`` accepted too); ``signature_method``
+    defaults to HMAC-SHA1 and ``placement`` to header."""
     text = read_text_file(path, "credentials")
     try:
         document = json.loads(text)
     except ValueError:
         raise CliError(f"{path} is not a credentials file (invalid JSON)") from None
-    if not isinstance(document, dict) or document.get("format") != FORMAT or document.get("version") != 1:
+    if not isinstance(document, dict) or document.get("format", FORMAT) != FORMAT \
+            or document.get("version", 1) != 1:
         raise CliError(f"{path} is not an oauth1core credentials file (version 1)")
+    for alias, name in (("consumer_key", "client_key"), ("consumer_secret", "client_secret")):
+        if name not in document and alias in document:
+            document[name] = document[alias]
+    document.setdefault("signature_method", "HMAC-SHA1")
+    document.setdefault("placement", "header")
     for name in ("client_key", "token", "token_secret", "signature_method", "placement"):
         if not isinstance(document.get(name), str):
-            raise CliError(f"{path} lacks {name}")
+            raise CliError(f"{path} lacks {name} (a string)")
     return document
 
 
@@ -105,6 +127,20 @@ def _pairs(items: Optional[List[str]], option: str) -> List[Tuple[str, str]]:
 
 def _opener_proxies(args: argparse.Namespace) -> Optional[Dict[str, str]]:
     return {} if args.no_proxy else None
+
+
+def _one_line(exc: BaseException) -> str:
+    """An error as the command prints it: a local mistake without the provider-style
+    ``[problem, HTTP status, RFC section]`` suffix (that is for answers to requests)."""
+    from ..transport import NetworkError
+
+    if isinstance(exc, NetworkError):
+        return f"cannot reach the provider ({exc.origin}): {exc.reason}"
+    if isinstance(exc, OAuthError):
+        return exc.message
+    if isinstance(exc, KeyError) and exc.args:
+        return str(exc.args[0])
+    return str(exc)
 
 
 # -- authorize -------------------------------------------------------------------------------
@@ -219,7 +255,7 @@ def _build_flow(args: argparse.Namespace, key: str, client_secret: str) -> Tuple
 
 
 def _read_verifier(flow: Any, state: Any, given: Optional[str]) -> Any:
-    from ..flow import FlowError
+    from ..errors import FlowError
 
     if given is not None:
         return flow.enter_verifier(state, given)
@@ -244,7 +280,7 @@ def main_authorize(argv: List[str]) -> int:
     args = build_authorize_parser().parse_args(argv)
     if args.list_providers:
         return _list_providers()
-    from ..flow import FlowError
+    from ..errors import FlowError
     from ..transport import UrllibTransport, obtain_temporary_credentials, obtain_token_credentials
 
     key = client_key(args)
@@ -252,8 +288,12 @@ def main_authorize(argv: List[str]) -> int:
         return die("the client key is needed: --client-key or OAUTH_CLIENT_KEY")
     client_secret = read_secret(args, "client_secret")
     try:
+        check_callback(args.callback)
+        for option in ("request_token_url", "authorize_url", "access_token_url", "base_url"):
+            if getattr(args, option):
+                check_http_url(getattr(args, option), "--" + option.replace("_", "-"))
         flow, record = _build_flow(args, key, client_secret)
-        output = args.output or default_credentials_path(record["provider"])
+        output = check_writable(args.output or default_credentials_path(record["provider"]))
         transport = UrllibTransport(timeout=args.timeout, proxies=_opener_proxies(args))
         state = obtain_temporary_credentials(flow, transport)
         print(f"Temporary credentials: oauth_token={state.token} oauth_token_secret={mask(state.token_secret)}",
@@ -266,10 +306,8 @@ def main_authorize(argv: List[str]) -> int:
                   "(Magento: the integration's activation).", file=sys.stderr)
         state = _read_verifier(flow, state, args.verifier)
         credentials = obtain_token_credentials(flow, state, transport)
-    except (FlowError, OAuthError, ValueError, KeyError) as exc:
-        return die(str(exc.args[0]) if isinstance(exc, KeyError) else str(exc))
-    except CliError as exc:
-        return die(str(exc))
+    except (FlowError, OAuthError, ValueError, KeyError, CliError) as exc:
+        return die(_one_line(exc))
     except OSError as exc:
         reason = getattr(exc, "reason", None) or exc.strerror or exc
         return die(f"cannot reach the provider: {reason}")
@@ -320,8 +358,37 @@ def build_request_parser() -> argparse.ArgumentParser:
     parser.add_argument("-i", "--include", action="store_true", help="print the status line and headers too")
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds (default 30)")
     parser.add_argument("--no-proxy", action="store_true", help="ignore proxy settings from the environment")
-    add_credential_options(parser, key=False, token=False)
+    parser.add_argument("--signature-method", choices=sorted(STANDARD_METHODS),
+                        help="without a credentials file (default HMAC-SHA1)")
+    parser.add_argument("--rsa-key-file", metavar="PEM", help="the client's RSA private key (RSA methods)")
+    add_credential_options(parser)
     return parser
+
+
+def _request_document(args: argparse.Namespace) -> Dict[str, Any]:
+    """The credentials for ``request``: the file (--credentials, --provider, or the default
+    one), with any credential given as an option taking precedence. No file is read when none
+    is named and the client key is an option, or comes from the environment (OAUTH_CLIENT_KEY,
+    OAUTH_TOKEN...) and the default file does not exist."""
+    options = {name: getattr(args, name) for name in ("client_key", "token", "client_secret", "token_secret")}
+    for name in ("client_secret", "token_secret"):
+        if options[name] is None and getattr(args, name + "_file", None):
+            options[name] = read_secret(args, name)
+    path = args.credentials or default_credentials_path(args.provider)
+    from_environment = client_key(args) is not None and not os.path.exists(path)
+    if args.credentials or args.provider or not (args.client_key or from_environment):
+        document = load_credentials(path)
+        document.update({name: value for name, value in options.items() if value is not None})
+    else:
+        document = {"client_key": client_key(args), "token": client_key(args, "token"),
+                    "client_secret": read_secret(args, "client_secret"),
+                    "token_secret": read_secret(args, "token_secret"), "placement": "header"}
+    if args.signature_method:
+        document["signature_method"] = args.signature_method
+    if args.rsa_key_file:
+        document["rsa_key_file"] = args.rsa_key_file
+    document.setdefault("signature_method", "HMAC-SHA1")
+    return document
 
 
 def _request_client(document: Dict[str, Any], args: argparse.Namespace) -> Any:
@@ -345,8 +412,8 @@ def main_request(argv: List[str]) -> int:
     from ..adapters.urllib import OAuth1Handler
 
     try:
-        path = args.credentials or default_credentials_path(args.provider)
-        document = load_credentials(path)
+        check_method(args.method)
+        document = _request_document(args)
         client = _request_client(document, args)
         url = args.url
         if url.startswith("/"):
@@ -354,6 +421,7 @@ def main_request(argv: List[str]) -> int:
             if not isinstance(base, str) or not base:
                 raise CliError("a relative URL needs a provider with a known API base URL: give an absolute URL")
             url = base.rstrip("/") + url
+        check_http_url(url)
         headers = parse_header_options(args.header)
         data: Optional[bytes] = None
         if args.data is not None:
@@ -377,10 +445,8 @@ def main_request(argv: List[str]) -> int:
         except urllib.error.HTTPError as error:
             with error:
                 status, reason, answer_headers, body = error.code, error.reason, error.headers, error.read()
-    except CliError as exc:
-        return die(str(exc))
-    except (OAuthError, ValueError, TypeError) as exc:
-        return die(str(exc))
+    except (CliError, OAuthError, ValueError, TypeError) as exc:
+        return die(_one_line(exc))
     except OSError as exc:
         return die(f"cannot reach the provider: {getattr(exc, 'reason', None) or exc.strerror or exc}")
     out = sys.stdout

@@ -85,12 +85,16 @@ def build_app(args: argparse.Namespace) -> "ProviderApp":
     try:
         for item in args.consumer:
             key, secret = _pair(item, "--consumer")
+            if key in consumers:
+                raise CliError(f"--consumer {key}: the same client key is given twice")
             if not secret:
                 raise CliError(f"--consumer {key}: the secret is empty")
             methods = HMAC_METHODS + (("PLAINTEXT",) if args.allow_plaintext else ())
             consumers[key] = Consumer(key, secret, signature_methods=methods, callbacks=args.callback)
         for item in args.rsa_consumer:
             key, path = _pair(item, "--rsa-consumer")
+            if key in consumers:
+                raise CliError(f"--rsa-consumer {key}: the same client key is given twice")
             pem = read_text_file(path, "RSA public key")
             consumers[key] = Consumer(key, rsa_public_key=pem, callbacks=args.callback)
     except (ValueError, OAuthError) as exc:
@@ -131,6 +135,8 @@ def main(argv: List[str]) -> int:
     args = build_parser().parse_args(argv)
     from ..httpserver import start_server
 
+    if not 0 <= args.port <= 65535:
+        return die(f"--port must be 1-65535 (or 0: any free port), got {args.port}")
     try:
         app = build_app(args)
     except CliError as exc:

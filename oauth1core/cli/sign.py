@@ -8,7 +8,23 @@ import sys
 from typing import List
 
 from ..errors import OAuthError
-from ._common import CliError, add_credential_options, client_key, die, parse_header_options, read_text_file, secret
+from typing import Callable, Iterator
+from urllib.parse import unquote
+
+from ..client import Client, SignedRequest
+from ._common import (
+    CliError,
+    add_credential_options,
+    check_callback,
+    check_http_url,
+    check_method,
+    client_key,
+    die,
+    mask,
+    parse_header_options,
+    read_text_file,
+    secret,
+)
 
 EXAMPLE = """example:
   OAUTH_CLIENT_SECRET=kd94hf93k423kf44 OAUTH_TOKEN_SECRET=pfkkdhi9sl3r4s00 \\
@@ -46,14 +62,19 @@ def main(argv: List[str]) -> int:
     parser.add_argument("--no-version", action="store_true", help="omit oauth_version=1.0 (it is optional)")
     parser.add_argument("--json", action="store_true", help="print the signed request and its base string as JSON")
     parser.add_argument("--reveal-plaintext", action="store_true", help="print a PLAINTEXT signature unmasked")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="print every step on stderr: parameters, normalized string, base string, key (masked), "
+                        "signature, header")
     args = parser.parse_args(argv)
-
-    from ..client import Client
 
     try:
         key = client_key(args)
         if not key:
             raise CliError("a client key is needed: --client-key or OAUTH_CLIENT_KEY")
+        check_method(args.method)
+        check_http_url(args.uri, "the URI")
+        if args.callback is not None:
+            check_callback(args.callback)
         headers = parse_header_options(args.header)
         rsa_key = read_text_file(args.rsa_key_file, "RSA key") if args.rsa_key_file else None
         client = Client(
@@ -79,6 +100,8 @@ def main(argv: List[str]) -> int:
         return die(exc.message)
     except ValueError as exc:
         return die(str(exc))
+    for warning in secret_warnings(client):
+        print(f"oauth1core: warning: {warning}", file=sys.stderr)
 
     def hide(text: str) -> str:
         if client.method.name == "PLAINTEXT" and not args.reveal_plaintext and signed.signature:
@@ -87,6 +110,8 @@ def main(argv: List[str]) -> int:
             return text.replace(percent_encode(signed.signature), "***").replace(signed.signature, "***")
         return text
 
+    if args.verbose:
+        print_steps(client, signed, hide)
     if args.json:
         out = {
             "method": signed.method,
@@ -108,3 +133,35 @@ def main(argv: List[str]) -> int:
     if client.method.name == "PLAINTEXT" and not args.reveal_plaintext:
         print("(the PLAINTEXT signature is the secret itself: masked; --reveal-plaintext prints it)", file=sys.stderr)
     return 0
+
+
+def secret_warnings(client: Client) -> Iterator[str]:
+    """The mistakes a signature cannot show: secrets that are empty where the method uses them
+    (``diagnose`` finds ``token-secret-missing`` more often than any other client mistake)."""
+    if client.method.name.startswith("RSA-"):
+        return
+    if not client.client_secret:
+        yield (f"client-secret-empty: signing {client.method.name} with an empty client secret "
+               "(--client-secret, --client-secret-file or OAUTH_CLIENT_SECRET): most providers refuse it")
+    if client.token is not None and not client.token_secret:
+        yield ("token-secret-missing: --token without a token secret (--token-secret, --token-secret-file or "
+               "OAUTH_TOKEN_SECRET): the key is 'client_secret&' and the provider will refuse the signature")
+
+
+def print_steps(client: Client, signed: SignedRequest, hide: Callable[[str], str]) -> None:
+    """Every step of the signature (RFC 5849 section 3.4), on stderr, secrets masked: the
+    parameters (3.4.1.3.1), the normalized string (3.4.1.3.2), the base string (3.4.1.1), the key
+    (3.4.2), the signature and where it goes (3.5)."""
+    normalized = unquote(signed.base_string.split("&", 2)[2])
+    lines = ["parameters (sorted, encoded, section 3.4.1.3):"]
+    lines += [f"  {pair}" for pair in normalized.split("&") if pair]
+    lines += [f"normalized parameters (3.4.1.3.2): {normalized}", f"base string (3.4.1.1): {signed.base_string}"]
+    if client.method.name.startswith("RSA-"):
+        lines.append("key (3.4.3): the RSA private key (not shown)")
+    else:
+        lines.append(f"key (3.4.2): {mask(client.client_secret)}&{mask(client.token_secret)}  "
+                     "(client secret & token secret, each percent-encoded)")
+    lines.append(f"signature ({client.method.name}): {hide(signed.signature)}")
+    where = signed.headers.get("Authorization")
+    lines.append(f"Authorization: {hide(where)}" if where else f"sent in the {client.placement}")
+    print("\n".join(lines), file=sys.stderr)

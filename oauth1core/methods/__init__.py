@@ -11,7 +11,12 @@ A signature method is any object with this small interface (:class:`SignatureMet
 * ``sign(base_string, client_secret, token_secret) -> str``: the ``oauth_signature`` value
   before percent-encoding;
 * ``verify(base_string, signature, client_secret, token_secret) -> bool``: recompute and compare
-  in constant time.
+  in constant time;
+* optionally, ``keyed(key) -> sign``: for a method whose signature depends on the credentials
+  only through the signing key of sections 3.4.2 and 3.4.4 (:func:`signing_key`), a function
+  signing base strings with that key, prepared once (:class:`KeyedMethod`). A client signing many
+  requests, and the audit tools trying keys of their own, use it where a method has it
+  (:func:`keyed_signer`); other methods are called through ``sign``.
 
 The HMAC and PLAINTEXT methods are stateless singletons. RSA methods (section 3.4.3) are objects
 bound to a key, built by :func:`resolve` (or :mod:`oauth1core.methods.rsa`) so importing this
@@ -32,19 +37,7 @@ from typing import Any, Callable, Optional, Protocol, Tuple
 from ..encoding import percent_encode
 from ..errors import SignatureMethodRejected
 
-__all__ = [
-    "SignatureMethod",
-    "HmacMethod",
-    "PlaintextMethod",
-    "HMAC_SHA1",
-    "HMAC_SHA256",
-    "HMAC_SHA512",
-    "PLAINTEXT",
-    "STANDARD_METHODS",
-    "RSA_METHODS",
-    "signing_key",
-    "resolve",
-]
+__all__ = ["SignatureMethod", "KeyedMethod", "HMAC_SHA1", "HMAC_SHA256", "HMAC_SHA512", "PLAINTEXT", "resolve"]
 
 STANDARD_METHODS: Tuple[str, ...] = (
     "HMAC-SHA1",
@@ -73,6 +66,19 @@ class SignatureMethod(Protocol):
     def sign(self, base_string: str, client_secret: str, token_secret: str) -> str: ...
 
     def verify(self, base_string: str, signature: str, client_secret: str, token_secret: str) -> bool: ...
+
+
+class KeyedMethod(Protocol):
+    """The optional part of the interface: signing with a key prepared once (sections 3.4.2, 3.4.4)."""
+
+    def keyed(self, key: str) -> Callable[[str], str]: ...
+
+
+def keyed_signer(method: SignatureMethod, key: str) -> Optional[Callable[[str], str]]:
+    """``method.keyed(key)`` when the method has it (:class:`KeyedMethod`), else ``None``: the
+    method signs with a key of its own (RSA) and is called through ``sign``."""
+    keyed: Optional[Callable[[str], Callable[[str], str]]] = getattr(method, "keyed", None)
+    return None if keyed is None else keyed(key)
 
 
 def signing_key(client_secret: str, token_secret: str) -> str:
@@ -111,26 +117,23 @@ class HmacMethod:
         """Section 3.4.2: base64 of ``HMAC(key, text)``, as ASCII octets."""
         return b2a_base64(_hmac.digest(key, base_string.encode("utf-8"), self.digest), newline=False)
 
-    def sign_with_key(self, key: bytes, base_string: str) -> str:
-        """Sign with an already-built key. Section 3.4.2."""
-        return self._signature_octets(key, base_string).decode("ascii")
-
-    def keyed(self, key: bytes) -> Callable[[str], str]:
-        """A function signing base strings with ``key`` (:func:`signing_key`, as UTF-8), for a
-        client that signs many requests with the same credentials. Section 3.4.2.
+    def keyed(self, key: str) -> Callable[[str], str]:
+        """A function signing base strings with ``key`` (:func:`signing_key`, or any key text),
+        for a client that signs many requests with the same credentials. Section 3.4.2.
 
         HMAC (RFC 2104 section 2) is ``H(K ^ opad, H(K ^ ipad, text))``, ``K`` the key padded
         with zeros to the hash's block size (hashed first when longer). The two hash states
         after ``K ^ ipad`` and ``K ^ opad`` depend on the key only: they are computed here once,
         and each signature copies them instead of keying HMAC again.
         """
+        octets = key.encode("utf-8")
         inner = _hashlib.new(self.digest)
         block_size = inner.block_size
-        if len(key) > block_size:
-            key = _hashlib.new(self.digest, key).digest()
-        key = key.ljust(block_size, b"\0")
-        inner.update(key.translate(_IPAD))
-        outer = _hashlib.new(self.digest, key.translate(_OPAD))
+        if len(octets) > block_size:
+            octets = _hashlib.new(self.digest, octets).digest()
+        octets = octets.ljust(block_size, b"\0")
+        inner.update(octets.translate(_IPAD))
+        outer = _hashlib.new(self.digest, octets.translate(_OPAD))
 
         def sign(base_string: str) -> str:
             inner_hash = inner.copy()
@@ -143,7 +146,7 @@ class HmacMethod:
 
     def sign(self, base_string: str, client_secret: str, token_secret: str) -> str:
         """Section 3.4.2: ``digest = HMAC(key, text)``, then base64 (RFC 2045 section 6.8)."""
-        return self.sign_with_key(signing_key(client_secret, token_secret).encode("utf-8"), base_string)
+        return self._signature_octets(signing_key(client_secret, token_secret).encode("utf-8"), base_string).decode("ascii")
 
     def verify(self, base_string: str, signature: str, client_secret: str, token_secret: str) -> bool:
         """Section 3.2: recompute the signature and compare it in constant time."""
@@ -169,6 +172,10 @@ class PlaintextMethod:
     def sign(self, base_string: str, client_secret: str, token_secret: str) -> str:
         """Section 3.4.4: ``oauth_signature`` is the encoded client secret, "&", the encoded token secret."""
         return signing_key(client_secret, token_secret)
+
+    def keyed(self, key: str) -> Callable[[str], str]:
+        """Section 3.4.4: the signature is ``key`` whatever the base string."""
+        return lambda base_string: key
 
     def verify(self, base_string: str, signature: str, client_secret: str, token_secret: str) -> bool:
         """Section 3.2: compare the received value with the key in constant time."""
@@ -204,4 +211,18 @@ def resolve(name: str, *, private_key: Any = None, public_key: Any = None) -> Si
         from .rsa import rsa_method
 
         return rsa_method(name, private_key=private_key, public_key=public_key)
-    raise SignatureMethodRejected("unsupported signature method", parameter="oauth_signature_method")
+    raise SignatureMethodRejected(_unsupported(name), parameter="oauth_signature_method")
+
+
+def _unsupported(name: object) -> str:
+    """The error for an unknown method name: the value (cut at 40 characters), the supported
+    names, and the one meant when only the case differs. Names match exactly (RFC 5849 section
+    3.4 writes them upper case; oauthlib, Authlib and our server compare them exactly, so a
+    client that sent ``hmac-sha1`` would be refused everywhere): we say so rather than fold case."""
+    text = str(name)
+    shown = repr(text) if len(text) <= 40 else repr(text[:40]) + "..."
+    message = f"unsupported signature method {shown}; supported: {', '.join(STANDARD_METHODS)}"
+    meant = next((known for known in STANDARD_METHODS if known.lower() == text.strip().lower()), None)
+    if meant is not None:
+        message += f" (names are case-sensitive: {meant!r}?)"
+    return message

@@ -41,18 +41,7 @@ from typing import Any, Callable, Dict, NoReturn, Optional, Tuple, Union
 from ..errors import KeyFormatError, SignatureMethodRejected
 from ._der import read_private_numbers, read_public_numbers, strict_b64decode
 
-__all__ = [
-    "MIN_MODULUS_BITS",
-    "MAX_MODULUS_BITS",
-    "MAX_EXPONENT_BITS",
-    "RsaPublicKey",
-    "RsaPrivateKey",
-    "RsaMethod",
-    "RsaFaultError",
-    "load_private_key",
-    "load_public_key",
-    "rsa_method",
-]
+__all__ = ["RsaPublicKey", "RsaPrivateKey", "RsaFaultError", "load_private_key", "load_public_key"]
 
 MIN_MODULUS_BITS = 1024
 MAX_MODULUS_BITS = 16384

@@ -50,7 +50,7 @@ if TYPE_CHECKING:  # pragma: no cover
     import redis
     from redis.commands.core import Script
 
-__all__ = ["RedisStore", "from_url", "mask_url", "DEFAULT_PREFIX", "DEFAULT_TIMEOUT"]
+__all__ = ["RedisStore", "from_url"]
 
 DEFAULT_PREFIX = "oauth1:"
 #: Seconds a socket may wait for Redis (connect, or one reply) before the request gets a 503.

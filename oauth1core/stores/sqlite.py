@@ -29,7 +29,7 @@ from ..errors import ServiceUnavailable
 from ..tokens import TokenState
 from . import TokenRecord
 
-__all__ = ["SQLiteStore", "from_url", "SCHEMA"]
+__all__ = ["SQLiteStore", "from_url"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS oauth1_nonces (

@@ -150,7 +150,7 @@ def test_clock_offset_and_default_nonce():
     client = Client("ck", "cs", clock=lambda: 1000, clock_offset=-30)
     first, second = client.sign("GET", "https://h/"), client.sign("GET", "https://h/")
     nonces = [dict(s.oauth_params)["oauth_nonce"] for s in (first, second)]
-    assert nonces[0] != nonces[1] and len(nonces[0]) == 32
+    assert nonces[0] != nonces[1] and len(nonces[0]) == 24
     assert dict(first.oauth_params)["oauth_timestamp"] == "970"
 
 
@@ -225,3 +225,22 @@ def test_oauth_parameters_are_what_sign_sends():
     assert [name for name, _ in client.oauth_parameters(nonce="n")] == [
         "oauth_consumer_key", "oauth_token", "oauth_signature_method", "oauth_timestamp", "oauth_nonce",
         "oauth_version", "oauth_callback", "oauth_verifier"]
+
+
+def test_client_is_an_immutable_value_with_a_derived_replace():
+    from oauth1core.client import Credentials
+
+    client = Client("ck", "cs", token="t", token_secret="ts", realm="R")
+    with pytest.raises(AttributeError):
+        client.token = "other"
+    assert client.credentials == Credentials("ck", "cs", "t", "ts")
+    same = Client(credentials=Credentials("ck", "cs", "t", "ts"), realm="R")
+    assert same == client and hash(same) == hash(client)
+    changed = client.replace(token="t2", placement="query")
+    assert (changed.token, changed.token_secret, changed.placement, changed.realm) == ("t2", "ts", "query", "R")
+    assert client.token == "t" and changed != client
+    with pytest.raises(TypeError):
+        client.replace(no_such_field=1)
+    with pytest.raises(TypeError):
+        Client("ck", credentials=Credentials("ck"))
+    assert "cs" not in repr(client.credentials) and "ts" not in repr(client.credentials).replace("token_secret", "")

@@ -194,3 +194,30 @@ def test_random_repeated_names_sort_by_value():
     values = [str(rnd.randrange(1000)) for _ in range(20)]
     normalized = normalize_parameters([("x", v) for v in values])
     assert normalized == "&".join("x=" + v for v in sorted(values))
+
+
+def test_header_value_reads_pairs_too():
+    pairs = [("Date", "one"), ("content-type", "x"), ("DATE", "two")]
+    assert header_value(pairs, "date") == "one"
+    assert header_value(pairs, "Content-Type") == "x"
+    assert header_value([], "Date") is None
+
+
+@given(
+    params=st.lists(st.tuples(st.text(max_size=6), st.text(max_size=6)), max_size=5),
+    holes=st.lists(st.booleans(), min_size=5, max_size=5),
+    realm=st.none() | st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=5),
+)
+def test_header_pieces_filled_in_give_the_header(params, holes, realm):
+    # The client's header: pieces built once, each request's values filled in (section 3.5.1).
+    from oauth1core.encoding import percent_encode
+    from oauth1core.parameters import _header_pieces
+
+    shaped = [(n, None if hole else v) for (n, v), hole in zip(params, holes)]
+    pieces = _header_pieces(shaped, realm)
+    filled = pieces[0]
+    missing = [v for (n, v), (_, shape) in zip(params, shaped) if shape is None]
+    for value, piece in zip(missing, pieces[1:]):
+        filled += percent_encode(value) + piece
+    assert len(pieces) == len(missing) + 1
+    assert filled == build_authorization_header(params, realm)

@@ -214,11 +214,13 @@ HEADER_TEXT = st.text(st.sampled_from(list("abAB09-._~%2F3Dé ")), max_size=8)
     spaces=st.sampled_from([" ", "", "\t", "  "]),
 )
 def test_header_fast_path_matches_general_parser(params, spaces):
-    from oauth1core.parsing import _parse_simple_header, parse_authorization_header
+    # The fast path against the general parser (parse_authorization_header itself takes the fast
+    # path first, so the reference is the general one, _general_header).
+    from oauth1core.parsing import _general_header, _parse_simple_header
 
     header = "OAuth " + ("," + spaces).join(f'{n}{spaces}={spaces}"{v}"' for n, v in params)
     try:
-        expected = parse_authorization_header(header)
+        expected = _general_header(header)
     except OAuthError:
         expected = None
     fast = _parse_simple_header(header)
@@ -227,6 +229,10 @@ def test_header_fast_path_matches_general_parser(params, spaces):
         realm = dict(expected).get("realm")
         assert fast[3] == realm
         assert fast[4] == {n: v for n, v in expected if n.startswith("oauth_")}
+        from oauth1core.base_string import _items
+
+        assert fast.signed == [p for p in expected if p[0] not in ("realm", "oauth_signature")]
+        assert fast.items == _items(fast.signed)
 
 
 FORM_TEXT = st.text(st.sampled_from(list("ab=&%2F3D+~é!* z")), max_size=20)
@@ -237,7 +243,7 @@ FORM_TEXT = st.text(st.sampled_from(list("ab=&%2F3D+~é!* z")), max_size=20)
 def test_parsed_base_string_matches_definition(query, body, header_params):
     """ParsedRequest builds its base string from the text as received; it must equal the
     definition (section 3.4.1.1) over the decoded parameters."""
-    from oauth1core.base_string import build_base_string
+    from oauth1core.base_string import _assemble, _items
     from oauth1core.parameters import build_authorization_header
 
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -248,4 +254,29 @@ def test_parsed_base_string_matches_definition(query, body, header_params):
         parsed = parse_request("POST", "https://h/p?" + query, headers, body)
     except OAuthError:
         return
-    assert parsed.base_string == build_base_string("POST", "https://h/p", parsed.params)
+    assert parsed.base_string == _assemble("POST", "https://h/p", _items(parsed.params))
+
+
+# -- Limits: validated and immutable --------------------------------------------------------------
+
+
+def test_limits_are_checked_and_immutable():
+    from oauth1core.parsing import DEFAULT_LIMITS, Limits
+
+    for bad in (0, -1, 1.5, True, "10"):
+        with pytest.raises(ValueError, match="max_nonce must be a positive int"):
+            Limits(max_nonce=bad)
+    with pytest.raises(AttributeError):
+        DEFAULT_LIMITS.max_nonce = 10_000
+    assert DEFAULT_LIMITS.max_nonce == 255
+    assert Limits(max_uri=10).max_uri == 10 and Limits(max_uri=10).max_nonce == 255
+
+
+def test_verified_request_is_built_whole():
+    from oauth1core.verify import VerifiedRequest
+
+    signed = Client("ck", "cs").sign("GET", "https://h/p")
+    parsed = parse_request(signed.method, signed.uri, signed.headers)
+    verified = VerifiedRequest(parsed, None, consumer="c", access=None)  # type: ignore[arg-type]
+    assert verified.consumer == "c" and verified.access is None
+    assert VerifiedRequest(parsed, 5).consumer is None
