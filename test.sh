@@ -83,8 +83,9 @@ stdlib_suite() {  # stdlib_suite NAME INTERPRETER: its own venv with pytest and 
     "$venv/bin/python" -m pip install -q --disable-pip-version-check 'pytest>=7' 'hypothesis>=6.80'
     "$venv/bin/python" --version
     "$venv/bin/python" -m oauth1core vectors
+    # Niced: on a small machine the whole suite in the foreground (servers, races, timeouts) comes first.
     # shellcheck disable=SC2086
-    "$venv/bin/python" -m pytest -q -m "not peers" -p no:cacheprovider $STDLIB_TESTS
+    nice -n 10 "$venv/bin/python" -m pytest -q -m "not peers" -p no:cacheprovider $STDLIB_TESTS
 }
 pids=()
 names=()
