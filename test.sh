@@ -18,6 +18,8 @@ step() { printf '\n== %s\n' "$*"; }
 need_apt=()
 command -v pypy3 >/dev/null 2>&1 || need_apt+=(pypy3)
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
+command -v node >/dev/null 2>&1 || need_apt+=(nodejs)  # the conformance kit's Node adapter
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)  # probe tests: a throwaway certificate
 if [ ${#need_apt[@]} -gt 0 ]; then
     step "installing ${need_apt[*]} (Debian packages)"
     if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then

@@ -29,17 +29,20 @@ from __future__ import annotations
 import hmac
 import html
 import json
+import math
 import re
 import secrets
-import socket
 import sys
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from urllib.parse import urlsplit
 
 from .errors import DuplicateParameter, OAuthError, ParameterAbsent, ParameterRejected
+from .http11 import RequestHead, Server, ServerLimits
 from .parameters import is_form_content_type, parse_form
+from .policy import Throttled
 from .server import Authorization, Provider, Response
+from .stores import TokenRecord
 
 __all__ = ["ProviderApp", "make_server", "start_server", "RunningServer"]
 
@@ -121,6 +124,8 @@ class ProviderApp:
             base_url = base_url.rstrip("/")
             if _BASE_URL.fullmatch(base_url) is None:
                 raise ValueError("base_url must be scheme://host[:port] (http or https), without a path")
+        if any(not password for password in (users or {}).values()):
+            raise ValueError("a user has an empty password")
         self.provider = provider
         self.users: Mapping[str, str] = dict(users or {})
         self.auto_approve = auto_approve
@@ -130,17 +135,33 @@ class ProviderApp:
     # -- plumbing ---------------------------------------------------------------------------
 
     def handle(self, method: str, target: str, headers: Sequence[Tuple[str, str]], body: bytes,
-               *, default_host: str = "localhost") -> Response:
+               *, default_host: str = "localhost", client_address: Optional[str] = None) -> Response:
         """Answer one request. ``target`` is the request-target (``/path?query``), ``headers``
         every header line as received, ``default_host`` the server's address when the request
-        has no ``Host``. Never raises for bad input: errors become 400/401/404/405/503."""
+        has no ``Host``, ``client_address`` the peer (for login throttling). Never raises for
+        bad input: errors become 400/401/403/404/405/429/503."""
+        return self.respond(method, target, headers, body, default_host=default_host,
+                            client_address=client_address)[0]
+
+    def respond(self, method: str, target: str, headers: Sequence[Tuple[str, str]], body: bytes,
+                *, default_host: str = "localhost", client_address: Optional[str] = None
+                ) -> Tuple[Response, Optional[Callable[[], None]]]:
+        """:meth:`handle`, plus what to call when the response could not be delivered: for an
+        approval (the redirect or the verifier page), :meth:`Provider.withdraw` of its token, so
+        that a lost answer never leaves the token spent with nobody holding its verifier."""
         try:
-            return self._route(method, target, headers, body, default_host)
+            response = self._route(method, target, headers, body, default_host, client_address)
         except OAuthError as error:
-            return self.provider.error_response(error)
+            return self.provider.error_response(error), None
+        if isinstance(response, _Approval):
+            token, provider = response.token, self.provider
+            return Response(*response), lambda: provider.withdraw(token)
+        return response, None
 
     def _route(self, method: str, target: str, headers: Sequence[Tuple[str, str]], body: bytes,
-               default_host: str) -> Response:
+               default_host: str, client_address: Optional[str] = None) -> Response:
+        if method == "OPTIONS" and target == "*":
+            return Response(204, [("Allow", "GET, HEAD, POST, OPTIONS")], b"")
         if not target.startswith("/"):
             return _plain(400, "the request-target must be a path")
         path = target.partition("?")[0]
@@ -148,8 +169,11 @@ class ProviderApp:
         if route is None:
             return _plain(404, "not found")
         endpoint, allowed = route
-        if method not in allowed:
-            return _plain(405, "method not allowed", [("Allow", ", ".join(allowed))])
+        verbs = allowed + (("HEAD",) if "GET" in allowed else ()) + ("OPTIONS",)
+        if method == "OPTIONS":
+            return Response(204, [("Allow", ", ".join(verbs))], b"")
+        if method not in verbs:
+            return _plain(405, "method not allowed", [("Allow", ", ".join(verbs))])
         oauth_headers, host = _select_headers(headers)
         base = self.base_url
         if base is None:
@@ -171,26 +195,32 @@ class ProviderApp:
                 [("Content-Type", "application/json"), ("Cache-Control", "no-store")],
                 json.dumps(document, sort_keys=True).encode("utf-8"),
             )
-        if method == "GET":
-            return self._authorize_page(target.partition("?")[2])
-        return self._authorize_decision(oauth_headers.get("Content-Type"), body)
+        if method in ("GET", "HEAD"):
+            # HEAD shows the page's headers and never approves, even with auto_approve.
+            return self._authorize_page(target.partition("?")[2], approve=method == "GET")
+        return self._authorize_decision(oauth_headers.get("Content-Type"), body, client_address)
 
     # -- section 2.2: the resource owner's decision -----------------------------------------
 
-    def _authorize_page(self, query: str) -> Response:
+    def _authorize_page(self, query: str, approve: bool = True) -> Response:
         token = _single(parse_form(query), "oauth_token")
         record = self.provider.pending_authorization(token)
-        if self.auto_approve is not None:
+        if self.auto_approve is not None and approve:
             return self._approved(self.provider.authorize(token, self.auto_approve))
-        return self._login_form(record.token, record.consumer_key)
+        return self._login_form(record)
 
-    def _login_form(self, token: str, consumer_key: str, status: int = 200, message: str = "") -> Response:
+    def _login_form(self, record: TokenRecord, status: int = 200, message: str = "",
+                    headers: Sequence[Tuple[str, str]] = ()) -> Response:
+        """The consent page: who asks (the consumer's name and key) and where approval sends
+        the resource owner (the callback's origin, RFC 5849 section 4.7), then the login."""
+        token, consumer_key = record.token, record.consumer_key
         consumer = self.provider.consumers.get(consumer_key)
         label = consumer.name if consumer is not None and consumer.name else consumer_key
         notice = f'<p role="alert"><strong>{html.escape(message)}</strong></p>' if message else ""
         content = (
             f"<p>The application <strong>{html.escape(label)}</strong> (consumer key "
-            f"<code>{html.escape(consumer_key)}</code>) asks to access your account.</p>{notice}"
+            f"<code>{html.escape(consumer_key)}</code>) asks to access your account.</p>"
+            f"<p>{_destination(record.callback)}</p>{notice}"
             f'<form method="post" action="{html.escape(self.paths["authorize"])}">'
             f'<input type="hidden" name="oauth_token" value="{html.escape(token)}">'
             '<p><label>User <input name="username" autocomplete="username" required></label></p>'
@@ -199,9 +229,10 @@ class ProviderApp:
             '<p><button name="decision" value="approve">Approve</button> '
             '<button name="decision" value="deny">Deny</button></p></form>'
         )
-        return _page(status, "Authorize access", content)
+        page = _page(status, "Authorize access", content)
+        return Response(page.status, page.headers + list(headers), page.body)
 
-    def _authorize_decision(self, content_type: Optional[str], body: bytes) -> Response:
+    def _authorize_decision(self, content_type: Optional[str], body: bytes, address: Optional[str]) -> Response:
         if not is_form_content_type(content_type):
             raise ParameterRejected("the decision must be a form-encoded body")
         try:
@@ -212,8 +243,16 @@ class ProviderApp:
         token = _single(form, "oauth_token")
         record = self.provider.pending_authorization(token)
         username = _single(form, "username")
+        try:
+            self.provider.login_allowed(token, username, address)
+        except Throttled as throttled:
+            wait = max(1, math.ceil(throttled.retry_after))
+            return self._login_form(record, 429, f"Too many failed logins: try again in {wait} s.",
+                                    [("Retry-After", str(wait))])
         if not self._check_password(username, _single(form, "password")):
-            return self._login_form(record.token, record.consumer_key, 403, "Wrong user name or password.")
+            self.provider.login_failed(token, username, address)
+            return self._login_form(record, 403, "Wrong user name or password.")
+        self.provider.login_succeeded(username, address)
         decision = _single(form, "decision")
         if decision == "approve":
             return self._approved(self.provider.authorize(token, username))
@@ -231,13 +270,32 @@ class ProviderApp:
 
     def _approved(self, authorization: Authorization) -> Response:
         if authorization.redirect_uri is not None:
-            return Response(302, [("Location", authorization.redirect_uri), ("Cache-Control", "no-store"),
-                                  ("Content-Length", "0")], b"")
-        content = (
-            "<p>You approved the application. Give it this verification code:</p>"
-            f'<p><code id="oauth_verifier">{html.escape(authorization.verifier)}</code></p>'
-        )
-        return _page(200, "Access approved", content)
+            approval = _Approval(302, [("Location", authorization.redirect_uri), ("Cache-Control", "no-store"),
+                                       ("Content-Length", "0")], b"")
+        else:
+            content = (
+                "<p>You approved the application. Give it this verification code:</p>"
+                f'<p><code id="oauth_verifier">{html.escape(authorization.verifier)}</code></p>'
+            )
+            approval = _Approval(*_page(200, "Access approved", content))
+        approval.token = authorization.token
+        return approval
+
+
+class _Approval(Response):
+    """An approval's response; ``token`` is withdrawn when it cannot be delivered."""
+
+    token: str = ""
+
+
+def _destination(callback: Optional[str]) -> str:
+    """Where approval sends the resource owner (section 4.7), as HTML: the callback's origin,
+    or that a code will be shown (``oob``)."""
+    if not callback or callback == "oob":
+        return "If you approve, a verification code will be shown for you to give the application."
+    parts = urlsplit(callback)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    return f"If you approve, you will be sent to <strong>{html.escape(origin)}</strong>."
 
 
 def _single(params: List[Tuple[str, str]], name: str) -> str:
@@ -268,110 +326,49 @@ def _select_headers(headers: Sequence[Tuple[str, str]]) -> Tuple[Dict[str, str],
     return selected, host
 
 
-# -- the standard library server ------------------------------------------------------------
+# -- the built-in HTTP/1.1 server (oauth1core.http11) ----------------------------------------
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False  # a kept-alive idle connection must not hold shutdown for its timeout
-    allow_reuse_address = True
+def _handler(app: ProviderApp, default_host: str) -> Callable[[RequestHead, bytes, str], Tuple[
+        int, List[Tuple[str, str]], bytes, Optional[Callable[[], None]]]]:
+    """Adapt :meth:`ProviderApp.respond` to :class:`~oauth1core.http11.Server`. An
+    absolute-form target's authority replaces ``Host`` (RFC 9112 section 3.2.2); its scheme is
+    ignored (the server speaks http; ``base_url`` says otherwise behind a proxy)."""
 
-    def __init__(self, address: Tuple[str, int], app: ProviderApp, quiet: bool) -> None:
-        super().__init__(address, _Handler)
-        self.app = app
-        self.quiet = quiet
+    def handle(head: RequestHead, body: bytes, address: str) -> Tuple[
+            int, List[Tuple[str, str]], bytes, Optional[Callable[[], None]]]:
+        headers = list(head.headers)
+        if head.authority is not None:
+            headers = [(name, value) for name, value in headers if name.lower() != "host"]
+            headers.append(("Host", head.authority))
+        response, undelivered = app.respond(head.method, head.target, headers, body, default_host=default_host,
+                                            client_address=address)
+        return response.status, list(response.headers), response.body, undelivered
+
+    return handle
 
 
-def _authority(server: ThreadingHTTPServer) -> str:
-    """``host:port`` of a listening server (IPv6 literals in brackets)."""
-    host = server.server_address[0]
-    host = host.decode("ascii") if isinstance(host, bytes) else str(host)
-    port = server.server_address[1]
+def _authority(address: Tuple[str, int]) -> str:
+    """``host:port`` of a listening address (IPv6 literals in brackets)."""
+    host, port = str(address[0]), address[1]
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-class _Server6(_Server):
-    address_family = socket.AF_INET6
+def _stderr(line: str) -> None:
+    sys.stderr.write(line + "\n")
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    server_version = "oauth1core"
-    sys_version = ""
-    protocol_version = "HTTP/1.1"
-    timeout = 30  # seconds a slow client may hold a thread
-
-    def _dispatch(self) -> None:
-        try:
-            body = self._read_body()
-        except OSError:  # the client went away or stalled past the timeout
-            self.close_connection = True
-            return
-        if body is None:
-            return
-        try:
-            app = self.server.app
-            default_host = _authority(self.server)
-            response = app.handle(self.command, self.path, list(self.headers.items()), body, default_host=default_host)
-            if any("\r" in value or "\n" in value for _, value in response.headers):
-                raise ValueError("header value with a line break")
-        except Exception as exc:  # a bug, not bad input: answer 500, log the type only
-            self.log_message("internal error: %s", type(exc).__name__)
-            response = _plain(500, "internal server error")
-            self.close_connection = True
-        self._send(response)
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _dispatch
-
-    def _read_body(self) -> Optional[bytes]:
-        if self.headers.get("Transfer-Encoding") is not None:
-            self.close_connection = True
-            self._send(_plain(411, "a Content-Length is required (no chunked bodies)"))
-            return None
-        lengths = self.headers.get_all("Content-Length") or []
-        if not lengths:
-            return b""
-        text = lengths[0].strip()
-        if len(set(lengths)) > 1 or not (text.isascii() and text.isdigit()):
-            self.close_connection = True
-            self._send(_plain(400, "invalid Content-Length"))
-            return None
-        length = int(text)
-        if length > self.server.app.provider.limits.max_form_body:
-            self.close_connection = True
-            self._send(_plain(413, "the body is too large"))
-            return None
-        return self.rfile.read(length)
-
-    def _send(self, response: Response) -> None:
-        self.send_response(response.status)
-        for name, value in response.headers:
-            if name.lower() != "content-length":
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(response.body)))
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(response.body)
-
-    def log_request(self, code: object = "-", size: object = "-") -> None:
-        path = self.path.partition("?")[0] if isinstance(self.path, str) else "-"
-        self.log_message("%s %s %s", self.command, path[:200], code)
-
-    def log_error(self, format: str, *args: object) -> None:
-        # The default repeats the raw request line, query and all: log the format only.
-        self.log_message("%s", format.split("%")[0].strip() or "error")
-
-    def log_message(self, format: str, *args: object) -> None:
-        if not self.server.quiet:
-            sys.stderr.write("%s - %s\n" % (self.address_string(), format % args))
-
-
-def make_server(app: ProviderApp, host: str = "127.0.0.1", port: int = 0, *, quiet: bool = False) -> ThreadingHTTPServer:
-    """A :class:`~http.server.ThreadingHTTPServer` serving ``app`` (port 0: a free port)."""
-    server_class = _Server6 if ":" in host else _Server
-    return server_class((host, port), app, quiet)
+def make_server(app: ProviderApp, host: str = "127.0.0.1", port: int = 0, *, quiet: bool = False,
+                limits: Optional[ServerLimits] = None) -> Server:
+    """A :class:`~oauth1core.http11.Server` serving ``app`` (port 0: a free port); ``limits``
+    (:class:`~oauth1core.http11.ServerLimits`) default to ``max_body`` from the provider's
+    limits. The ``folded-header`` tolerance of the provider's policy applies here."""
+    if limits is None:
+        limits = ServerLimits(max_body=app.provider.limits.max_form_body)
+    server = Server((host, port), _handler(app, "localhost"), limits, log=None if quiet else _stderr,
+                    tolerate_folding="folded-header" in app.provider.policy.tolerate)
+    server.handler = _handler(app, _authority(server.server_address))
+    return server
 
 
 class RunningServer:
@@ -380,11 +377,11 @@ class RunningServer:
     ``url`` is its base address; :meth:`close` stops both threads and closes the socket.
     """
 
-    def __init__(self, server: ThreadingHTTPServer, app: ProviderApp, sweep_interval: float) -> None:
+    def __init__(self, server: Server, app: ProviderApp, sweep_interval: float) -> None:
         self.server = server
         self.app = app
         self.port: int = int(server.server_address[1])
-        self.url = "http://" + _authority(server)
+        self.url = "http://" + _authority(server.server_address)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
                                         name="oauth1core-server", daemon=True)
@@ -415,6 +412,6 @@ class RunningServer:
 
 
 def start_server(app: ProviderApp, host: str = "127.0.0.1", port: int = 0, *, quiet: bool = True,
-                 sweep_interval: float = 60.0) -> RunningServer:
+                 sweep_interval: float = 60.0, limits: Optional[ServerLimits] = None) -> RunningServer:
     """Serve ``app`` on ``host:port`` (port 0: a free one) in a background thread."""
-    return RunningServer(make_server(app, host, port, quiet=quiet), app, sweep_interval)
+    return RunningServer(make_server(app, host, port, quiet=quiet, limits=limits), app, sweep_interval)

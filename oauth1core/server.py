@@ -18,8 +18,10 @@ the store before the signature has verified):
    https; the timestamp within ``timestamp_window`` seconds of the clock, either side (3.3);
 4. the consumer and the token are looked up, and the signature recomputed and compared in
    constant time (3.2). An unknown consumer, or a token unknown or issued to another consumer,
-   costs the same work: the signature is computed with a decoy secret (or a decoy RSA key), and
-   only then is ``consumer_key_unknown`` or ``token_rejected`` raised;
+   costs the same work: the signature is computed with a decoy secret (or a decoy RSA key of a
+   modulus size in use), and only then is the refusal raised: ``signature_invalid`` for an
+   unknown token (and, with the policy's ``uniform_consumer_errors``, an unknown consumer) so
+   answers do not tell which ids exist, else ``consumer_key_unknown`` / ``token_rejected``;
 5. ``oauth_body_hash``, when present, against the body;
 6. the nonce: one atomic check-and-insert of ``(consumer, token or "", nonce)``, kept until the
    timestamp can no longer pass step 3. A request whose signature verified consumes its nonce,
@@ -33,6 +35,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import re
 import secrets
 import time
 from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Mapping, NamedTuple, Optional, Tuple, Union
@@ -55,9 +58,10 @@ from .errors import (
 )
 from .methods import RSA_METHODS, STANDARD_METHODS, SignatureMethod, resolve
 from .parameters import FORM_CONTENT_TYPE, Param, append_query, encode_form, quote_realm
-from .parsing import DEFAULT_LIMITS, Limits, parse_request
+from .parsing import DEFAULT_LIMITS, Limits, ParsedRequest, parse_request
+from .policy import DEFAULT_POLICY, LoginThrottle, Policy
 from .stores import Store, TokenRecord
-from .tokens import EXCHANGE_ISSUES, ISSUED_STATE, TRANSITIONS, Event, advance, refusal
+from .tokens import EXCHANGE_ISSUES, ISSUED_STATE, TRANSITIONS, Event, TokenState, advance, refusal
 from .verify import VerifiedRequest, check_body_hash, check_protocol
 
 __all__ = ["Consumer", "Provider", "Authorization", "error_response"]
@@ -69,6 +73,14 @@ Body = Union[str, bytes, None]
 HMAC_METHODS: Tuple[str, ...] = ("HMAC-SHA1", "HMAC-SHA256", "HMAC-SHA512")
 
 _MAX_CALLBACK = 2048
+# RFC 3986 section 2: unreserved, reserved and pct-encoded characters only (ASCII, no space).
+_ABSOLUTE_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:(?:[A-Za-z0-9\-._~:/?\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})+")
+
+
+def is_absolute_ascii_uri(uri: str) -> bool:
+    """RFC 3986 section 4.3: ``scheme ":" hier-part [ "?" query ]`` made only of the ASCII
+    characters section 2 allows (unreserved, reserved, ``%XX``), no fragment, at most 2048."""
+    return len(uri) <= _MAX_CALLBACK and _ABSOLUTE_URI.fullmatch(uri) is not None
 
 
 class Authorization(NamedTuple):
@@ -139,6 +151,10 @@ class Consumer:
         self._methods = methods
         self.signature_methods: FrozenSet[str] = frozenset(methods)
         self.callbacks: Tuple[str, ...] = tuple(callbacks)
+        for registered in self.callbacks:
+            if registered != "oob" and not is_absolute_ascii_uri(registered):
+                raise ValueError(f"consumer {key!r}: a registered callback is not an absolute URI in ASCII "
+                                 "(RFC 3986), without a fragment")
         self.name = name
 
     def method(self, name: str) -> SignatureMethod:
@@ -166,10 +182,13 @@ def _is_loopback(host: str) -> bool:
 def check_callback(callback: str, registered: Iterable[str] = ()) -> None:
     """Section 2.1: ``oauth_callback`` is ``oob`` or an absolute URI; this provider's policy.
 
-    ``oob`` is always accepted. With registered callbacks, the value must equal one of them.
+    ``oob`` is always accepted. With registered callbacks, the value must equal one of them
+    (registered callbacks are checked like sent ones when the :class:`Consumer` is built).
     Otherwise it must be an ``https`` URI, or an ``http`` URI on a loopback host (``localhost``,
-    ``127.0.0.0/8``, ``::1``), with no user information, no fragment, no white space or control
-    characters, and at most 2048 characters. Raises :class:`ParameterRejected` (400).
+    ``127.0.0.0/8``, ``::1``), with no user information and no fragment, made of the ASCII
+    characters RFC 3986 section 2 allows (non-ASCII text must arrive percent-encoded: a raw
+    Latin-1, C1 or other non-ASCII character would reach the ``Location`` header), and at most
+    2048 characters. Raises :class:`ParameterRejected` (400) at issuance, never after approval.
     """
     if callback == "oob":
         return
@@ -178,8 +197,9 @@ def check_callback(callback: str, registered: Iterable[str] = ()) -> None:
         if callback in registered:
             return
         raise ParameterRejected("oauth_callback is not a callback registered for this client", parameter="oauth_callback")
-    if len(callback) > _MAX_CALLBACK or any(ord(ch) <= 0x20 or ord(ch) == 0x7F for ch in callback):
-        raise ParameterRejected("oauth_callback is not a valid absolute URI", parameter="oauth_callback")
+    if not is_absolute_ascii_uri(callback):
+        raise ParameterRejected("oauth_callback is not a valid absolute URI (RFC 3986: ASCII, percent-encoded)",
+                                parameter="oauth_callback")
     try:
         parts = urlsplit(callback)
         host = parts.hostname or ""
@@ -229,6 +249,41 @@ def credentials_response(record: TokenRecord, *, callback_confirmed: bool = Fals
     return Response(200, headers, encode_form(pairs).encode("ascii"))
 
 
+def _rsa_sizes(consumers: Mapping[str, Consumer]) -> FrozenSet[int]:
+    """The RSA modulus sizes of the registered consumers when they are a plain ``dict`` (any
+    other mapping may be a database: its sizes are learnt as its consumers sign), else 2048."""
+    sizes = set()
+    if isinstance(consumers, dict):
+        for consumer in consumers.values():
+            if isinstance(consumer, Consumer) and consumer.rsa_public_key is not None:
+                sizes.add(consumer.rsa_public_key.n.bit_length())
+    return frozenset(sizes or {2048})
+
+
+_HEADER_SIGNATURE = re.compile(r'(oauth_signature\s*=\s*")([^"]*)(")')
+
+
+def _tolerate_raw_base64(headers: Headers) -> Headers:
+    """The ``raw-base64-signature`` tolerance: ``+``, ``/`` and ``=`` sent unencoded inside the
+    ``oauth_signature`` of the ``Authorization`` header are percent-encoded (3.6) before the
+    strict parse. The signature is not part of the base string (3.4.1.3.1), so nothing signed
+    changes; every other parameter stays strict."""
+    if not headers:
+        return headers
+    fixed = dict(headers)
+    for name, value in headers.items():
+        if name.lower() == "authorization" and value[:6].lower() == "oauth ":
+            fixed[name] = _HEADER_SIGNATURE.sub(
+                lambda m: m.group(1) + m.group(2).replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
+                + m.group(3), value)
+    return fixed
+
+
+def _login_keys(account: str, address: Optional[str]) -> Tuple[str, ...]:
+    keys = ("account:" + account,)
+    return keys + ("address:" + address,) if address else keys
+
+
 def _hash_verifier(verifier: str) -> str:
     return hashlib.sha256(verifier.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -256,6 +311,9 @@ class Provider:
     ``clock`` (seconds since the epoch) is read for every decision, so tests can move time;
     ``limits`` bounds sizes before parsing (:class:`~oauth1core.parsing.Limits`);
     ``token_source`` makes tokens, secrets and verifiers (:mod:`secrets` by default).
+    ``policy`` holds the knobs beyond the RFC (:class:`~oauth1core.policy.Policy`: uniform
+    answers, the pending-token quota, login throttling, tolerances); ``login_throttle`` is the
+    :class:`~oauth1core.policy.LoginThrottle` every front end shares.
     """
 
     def __init__(
@@ -270,6 +328,7 @@ class Provider:
         clock: Clock = time.time,
         limits: Limits = DEFAULT_LIMITS,
         token_source: Callable[[], str] = generate_token,
+        policy: Policy = DEFAULT_POLICY,
     ) -> None:
         if timestamp_window < 0 or request_token_ttl <= 0 or (access_token_ttl is not None and access_token_ttl <= 0):
             raise ValueError("the timestamp window and the token lifetimes must be positive")
@@ -290,30 +349,33 @@ class Provider:
         # Decoys: what an unknown consumer or token is verified with, so that it costs the
         # same work as a known one. Random, never revealed, never accepted.
         self._decoy_secret = secrets.token_urlsafe(24)
-        self._decoy_rsa: Dict[str, SignatureMethod] = {}
+        self._decoy_rsa: Dict[Tuple[str, int], SignatureMethod] = {}
+        self._rsa_bits = _rsa_sizes(consumers)
+        self.policy = policy
+        self.login_throttle = LoginThrottle(policy)
 
     # -- verification (section 3.2) -------------------------------------------------------
 
-    def _decoy_method(self, name: str) -> SignatureMethod:
+    def _decoy_method(self, name: str, consumer_key: str) -> SignatureMethod:
+        """The method an unknown consumer is verified with. RSA: a decoy key of one of the
+        modulus sizes in use (:func:`_rsa_sizes`, plus those seen since), picked by a keyed hash
+        of the consumer key, so one unknown key always costs what some real key costs."""
         if name not in RSA_METHODS:
             return resolve(name)
-        method = self._decoy_rsa.get(name)
+        sizes = sorted(self._rsa_bits)
+        pick = hmac.new(self._decoy_secret.encode(), consumer_key.encode("utf-8", "surrogatepass"), "sha256")
+        bits = sizes[int.from_bytes(pick.digest()[:4], "big") % len(sizes)]
+        method = self._decoy_rsa.get((name, bits))
         if method is None:
             from .methods.rsa import RsaPublicKey, rsa_method
 
-            modulus = (1 << 2047) | secrets.randbits(2047) | 1
-            method = self._decoy_rsa[name] = rsa_method(name, public_key=RsaPublicKey(n=modulus, e=65537))
+            modulus = (1 << (bits - 1)) | secrets.randbits(bits - 1) | 1
+            method = self._decoy_rsa[(name, bits)] = rsa_method(name, public_key=RsaPublicKey(n=modulus, e=65537))
         return method
 
-    def _authenticate(self, method: str, uri: str, headers: Headers, body: Body, endpoint: str,
-                      require_token: bool = True) -> _Authenticated:
-        now = self.clock()
-        # 1. One strict parse; the protocol parameters (3.1): 400s.
-        parsed = parse_request(method, uri, headers, body, limits=self.limits)
-        timestamp = check_protocol(parsed, limits=self.limits)
-        oauth = parsed.oauth
+    def _check_endpoint(self, oauth: Mapping[str, str], endpoint: str, require_token: bool) -> Optional[str]:
+        """Step 2: what this endpoint requires and refuses (2.1, 2.3, 3); returns the token id."""
         token_id = oauth.get("oauth_token") or None
-        # 2. What this endpoint requires and refuses (2.1, 2.3, 3).
         if endpoint == _REQUEST_TOKEN:
             if token_id is not None:
                 raise ParameterRejected("a temporary credentials request carries no token", parameter="oauth_token")
@@ -330,6 +392,19 @@ class Provider:
         # An oauth_callback elsewhere is signed and ignored: the callback was bound to the
         # temporary credentials when they were issued (2.1), and clients such as Authlib's
         # resend it with every request; nothing in section 2.3 or 3 forbids it.
+        return token_id
+
+    def _authenticate(self, method: str, uri: str, headers: Headers, body: Body, endpoint: str,
+                      require_token: bool = True) -> _Authenticated:
+        now = self.clock()
+        # 1. One strict parse; the protocol parameters (3.1): 400s.
+        if "raw-base64-signature" in self.policy.tolerate:
+            headers = _tolerate_raw_base64(headers)
+        parsed = parse_request(method, uri, headers, body, limits=self.limits)
+        timestamp = check_protocol(parsed, limits=self.limits)
+        oauth = parsed.oauth
+        # 2. What this endpoint requires and refuses.
+        token_id = self._check_endpoint(oauth, endpoint, require_token)
         # 3. Timestamp and nonce always (replay protection for every method); PLAINTEXT only
         #    over https; the two-sided window (3.3).
         nonce = oauth.get("oauth_nonce")
@@ -343,26 +418,7 @@ class Provider:
         if abs(now - timestamp) > self.timestamp_window:
             raise TimestampRefused("oauth_timestamp is outside the accepted window", parameter="oauth_timestamp")
         # 4. Look up, then verify: unknown consumers and tokens cost the same work.
-        consumer = self.consumers.get(oauth["oauth_consumer_key"])
-        record = self.store.get_token(token_id) if token_id is not None else None
-        if consumer is not None:
-            signature_method = consumer.method(name)
-            client_secret = consumer.secret or ""
-        else:
-            signature_method = self._decoy_method(name)
-            client_secret = self._decoy_secret
-        token_known = record is not None and consumer is not None and record.consumer_key == consumer.key
-        if record is not None and token_known:
-            token_secret = record.secret
-        else:
-            token_secret = self._decoy_secret if token_id is not None else ""
-        valid = signature_method.verify(parsed.base_string, oauth["oauth_signature"], client_secret, token_secret)
-        if consumer is None:
-            raise ConsumerKeyUnknown("unknown client credentials", parameter="oauth_consumer_key")
-        if token_id is not None and not token_known:
-            raise TokenRejected("unknown token, or a token issued to another client", parameter="oauth_token")
-        if not valid:
-            raise SignatureInvalid("the signature does not verify", parameter="oauth_signature")
+        consumer, record, signature_method = self._verify_signature(parsed, token_id)
         # 5. The body hash, when present (OAuth Request Body Hash).
         check_body_hash(parsed, signature_method)
         # 6. The nonce, once the request is authentic: atomic check-and-insert, kept until the
@@ -372,6 +428,50 @@ class Provider:
             raise NonceUsed("this nonce was already used", parameter="oauth_nonce")
         verified = VerifiedRequest(parsed, timestamp, consumer, record)
         return _Authenticated(verified, consumer, record, now)
+
+    def _verify_signature(self, parsed: ParsedRequest, token_id: Optional[str]
+                          ) -> Tuple[Consumer, Optional[TokenRecord], SignatureMethod]:
+        """Step 4 (3.2): look the consumer and token up, recompute and compare the signature;
+        unknown ones are verified with decoys first. With the policy's uniform answers, an
+        unknown consumer (or a method it may not use) or token is ``signature_invalid``."""
+        oauth = parsed.oauth
+        name = oauth["oauth_signature_method"]
+        consumer_key = oauth["oauth_consumer_key"]
+        consumer = self.consumers.get(consumer_key)
+        record = self.store.get_token(token_id) if token_id is not None else None
+        uniform = self.policy.uniform_consumer_errors
+        usable = consumer is not None and (not uniform or name in consumer.signature_methods)
+        if consumer is not None and usable:
+            signature_method = consumer.method(name)
+            client_secret = consumer.secret or ""
+            self._learn_rsa_size(consumer)
+        else:
+            signature_method = self._decoy_method(name, consumer_key)
+            client_secret = self._decoy_secret
+        token_known = record is not None and consumer is not None and record.consumer_key == consumer.key
+        if record is not None and token_known:
+            token_secret = record.secret
+        else:
+            token_secret = self._decoy_secret if token_id is not None else ""
+        valid = signature_method.verify(parsed.base_string, oauth["oauth_signature"], client_secret, token_secret)
+        if consumer is None or not usable:
+            if uniform:
+                raise SignatureInvalid("the signature does not verify", parameter="oauth_signature")
+            raise ConsumerKeyUnknown("unknown client credentials", parameter="oauth_consumer_key")
+        if token_id is not None and not token_known:
+            if self.policy.uniform_token_errors:
+                raise SignatureInvalid("the signature does not verify", parameter="oauth_signature")
+            raise TokenRejected("unknown token, or a token issued to another client", parameter="oauth_token")
+        if not valid:
+            raise SignatureInvalid("the signature does not verify", parameter="oauth_signature")
+        return consumer, record, signature_method
+
+    def _learn_rsa_size(self, consumer: Consumer) -> None:
+        key = consumer.rsa_public_key
+        if key is not None:
+            bits = key.n.bit_length()
+            if bits not in self._rsa_bits:
+                self._rsa_bits = self._rsa_bits | {bits}
 
     def _refuse_after_race(self, token: str, event: Event, now: float) -> OAuthError:
         """The compare-and-set lost: someone else changed the token first. Say what it is now."""
@@ -388,7 +488,8 @@ class Provider:
     def issue_request_token(self, method: str, uri: str, headers: Headers = None, body: Body = None) -> TokenRecord:
         """Verify a temporary credentials request (2.1) and issue them: a new ``TEMPORARY``
         token bound to the consumer and its checked ``oauth_callback`` (:func:`check_callback`),
-        expiring after ``request_token_ttl``."""
+        expiring after ``request_token_ttl``. A consumer already holding the policy's
+        ``max_pending_per_consumer`` undecided ones gets ``temporarily_unavailable`` (503)."""
         auth = self._authenticate(method, uri, headers, body, _REQUEST_TOKEN)
         callback = auth.verified.oauth["oauth_callback"]
         check_callback(callback, auth.consumer.callbacks)
@@ -401,7 +502,14 @@ class Provider:
             expires_at=auth.now + self.request_token_ttl,
             callback=callback,
         )
-        if not self.store.add_token(record):
+        limit = self.policy.max_pending_per_consumer
+        if limit is None:
+            added = "added" if self.store.add_token(record) else "taken"
+        else:
+            added = self.store.add_request_token(record, limit=limit, now=auth.now)
+        if added == "quota":
+            raise ServiceUnavailable("this client holds too many undecided temporary credentials; try again later")
+        if added != "added":
             raise ServiceUnavailable("could not issue a unique token; try again")
         return record
 
@@ -431,19 +539,57 @@ class Provider:
 
     def authorize(self, token: str, user: str) -> Authorization:
         """The resource owner ``user`` (already authenticated by the caller) approves: bind a
-        fresh verifier to the temporary credentials (``TEMPORARY -> AUTHORIZED``, 2.2)."""
+        fresh verifier to the temporary credentials (``TEMPORARY -> AUTHORIZED``, 2.2).
+
+        The redirect is built and checked (an absolute ASCII URI) *before* the token changes, so
+        a callback that cannot be sent leaves the token pending; a front end that then fails to
+        deliver the redirect calls :meth:`withdraw`."""
         now = self.clock()
         record = self._pending(token, now)
         verifier = self.token_source()
-        new = record.replace(state=advance(record.state_at(now), Event.AUTHORIZE),
-                             verifier_hash=_hash_verifier(verifier), user=user)
-        if not self.store.transition(record.token, record.state, new, now=now):
-            raise self._refuse_after_race(record.token, Event.AUTHORIZE, now)
         callback = record.callback or "oob"
         redirect = None
         if callback != "oob":
             redirect = append_query(callback, [("oauth_token", record.token), ("oauth_verifier", verifier)])
+            if not is_absolute_ascii_uri(redirect.partition("#")[0]):
+                raise ParameterRejected("the callback cannot be sent in a Location header", parameter="oauth_callback")
+        new = record.replace(state=advance(record.state_at(now), Event.AUTHORIZE),
+                             verifier_hash=_hash_verifier(verifier), user=user)
+        if not self.store.transition(record.token, record.state, new, now=now):
+            raise self._refuse_after_race(record.token, Event.AUTHORIZE, now)
         return Authorization(record.token, verifier, callback, redirect)
+
+    def withdraw(self, token: str) -> None:
+        """The approval's redirect (or verifier page) could not be delivered: deny the token
+        (``AUTHORIZED -> DENIED``) so that it is never left spent without a verifier anyone
+        holds. Best effort: a token no longer ``AUTHORIZED`` is left as it is."""
+        now = self.clock()
+        record = self.store.get_token(token)
+        if record is None or record.state_at(now) is not TokenState.AUTHORIZED:
+            return
+        new = record.replace(state=advance(TokenState.AUTHORIZED, Event.WITHDRAW), verifier_hash=None)
+        self.store.transition(token, record.state, new, now=now)
+
+    # -- the resource owner's login (policy, not RFC 5849: section 2.2 leaves it open) -----------
+
+    def login_allowed(self, token: str, account: str, address: Optional[str]) -> None:
+        """Before checking a password for ``account`` from ``address`` to decide on ``token``:
+        raise :class:`~oauth1core.policy.Throttled` while any of them is backing off."""
+        self.login_throttle.check(*_login_keys(account, address))
+
+    def login_failed(self, token: str, account: str, address: Optional[str]) -> None:
+        """A wrong password: count it against the account, the address and the token; after
+        the policy's ``token_max_failures`` for one pending token, the token is denied."""
+        exhausted = self.login_throttle.failed("token:" + token, *_login_keys(account, address))
+        if "token:" + token in exhausted:
+            try:
+                self.deny(token)
+            except OAuthError:
+                pass  # already decided, expired or gone: nothing left to protect
+
+    def login_succeeded(self, account: str, address: Optional[str]) -> None:
+        """A right password: forget the account's and the address's failures."""
+        self.login_throttle.succeeded(*_login_keys(account, address))
 
     def deny(self, token: str) -> TokenRecord:
         """The resource owner refuses (``TEMPORARY -> DENIED``, 2.2): the exchange will fail

@@ -5,8 +5,8 @@ credentials (section 2.3) share the table; the state says which kind a token is:
 
     issue ──> TEMPORARY ──authorize──> AUTHORIZED ──exchange──> EXCHANGED   (+ a new ACTIVE token)
                   │                         │
-                  ├──deny──> DENIED         └──expire──> EXPIRED
-                  └──expire──> EXPIRED
+                  ├──deny──> DENIED         ├──expire──> EXPIRED
+                  └──expire──> EXPIRED      └──withdraw──> DENIED
 
     exchange creates ──> ACTIVE ──access──> ACTIVE
                            ├──revoke──> REVOKED
@@ -63,6 +63,7 @@ class Event(Enum):
     ACCESS = "access"  # the client calls a protected resource with token credentials (3)
     REVOKE = "revoke"  # the provider or resource owner withdraws token credentials
     EXPIRE = "expire"  # the expiry time passes
+    WITHDRAW = "withdraw"  # the approval's redirect could not be delivered: the provider takes it back
 
 
 _S = TokenState
@@ -75,6 +76,7 @@ TRANSITIONS: Dict[Tuple[TokenState, Event], TokenState] = {
     (_S.TEMPORARY, _E.EXPIRE): _S.EXPIRED,
     (_S.AUTHORIZED, _E.EXCHANGE): _S.EXCHANGED,
     (_S.AUTHORIZED, _E.EXPIRE): _S.EXPIRED,
+    (_S.AUTHORIZED, _E.WITHDRAW): _S.DENIED,
     (_S.ACTIVE, _E.ACCESS): _S.ACTIVE,
     (_S.ACTIVE, _E.REVOKE): _S.REVOKED,
     (_S.ACTIVE, _E.EXPIRE): _S.EXPIRED,

@@ -249,6 +249,29 @@ class StoreSuite:
         issued = [i for i in range(8) if store.get_token(f"at{i}") is not None]
         assert issued == [results.index(True)]
 
+    # the quota of undecided temporary credentials per consumer
+
+    def test_request_token_quota(self, store: Store) -> None:
+        assert store.add_request_token(record("q1"), limit=2, now=T0) == "added"
+        assert store.add_request_token(record("q2"), limit=2, now=T0) == "added"
+        assert store.add_request_token(record("q3"), limit=2, now=T0) == "quota"
+        assert store.get_token("q3") is None
+        # another consumer has its own quota; a taken identifier is "taken"
+        assert store.add_request_token(record("q4", consumer_key="c2"), limit=2, now=T0) == "added"
+        assert store.add_request_token(record("q1", consumer_key="c2"), limit=2, now=T0) == "taken"
+        # a decided token no longer counts
+        assert store.transition("q1", S.TEMPORARY, record("q1", S.AUTHORIZED), now=T0)
+        assert store.add_request_token(record("q5"), limit=2, now=T0) == "added"
+        assert store.add_request_token(record("q6"), limit=2, now=T0) == "quota"
+        # nor does an expired one (q2 and q5 expire at T0 + 600)
+        assert store.add_request_token(record("q7", expires_at=T0 + 1200), limit=2, now=T0 + 600) == "added"
+        assert store.get_token("q7") == record("q7", expires_at=T0 + 1200)
+
+    def test_request_token_quota_under_a_race(self, store: Store) -> None:
+        results = race(8, lambda i: store.add_request_token(record(f"r{i}"), limit=3, now=T0))
+        assert sorted(results) == ["added"] * 3 + ["quota"] * 5
+        assert sum(store.get_token(f"r{i}") is not None for i in range(8)) == 3
+
     # sweeping
 
     def test_sweep(self, store: Store) -> None:
@@ -317,21 +340,37 @@ def http_call(request: Any) -> Tuple[int, Dict[str, str], str]:
 ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
 
 
+def read_to_end(sock: Any) -> bytes:
+    """Everything a socket receives until the peer closes it."""
+    received = b""
+    while True:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return received
+        received += chunk
+
+
 class ServeProcess:
     """``python -m oauth1core serve --port 0 ARGS`` in a child process; ``url`` once listening.
 
     Use as a context manager: the process is always stopped (SIGTERM, then SIGKILL) on exit.
     """
 
-    def __init__(self, *args: str, quiet: bool = True) -> None:
+    def __init__(self, *args: str, quiet: bool = True, nofile: Optional[int] = None) -> None:
         import subprocess
         import sys
+
+        def limit_descriptors() -> None:  # in the child: a soft RLIMIT_NOFILE of ``nofile``
+            import resource
+
+            hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+            resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, hard))
 
         command = [sys.executable, "-m", "oauth1core", "serve", "--host", "127.0.0.1", "--port", "0", *args]
         if quiet:
             command.append("--quiet")
         self.process = subprocess.Popen(command, cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                        text=True)
+                                        text=True, preexec_fn=limit_descriptors if nofile else None)
         self.stdout = self.stderr = ""
         self.url = self._wait_for_url()
 

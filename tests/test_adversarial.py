@@ -246,9 +246,9 @@ CASES: Dict[str, Tuple[Callable[[W], Request], int, str]] = {
     "unknown consumer": (lambda w: w.request(w.access.replace(client_key="nobody"), "GET", "/api/whoami"),
                          401, "consumer_key_unknown"),
     "unknown token": (lambda w: w.request(w.access.replace(token="nothing"), "GET", "/api/whoami"),
-                      401, "token_rejected"),
+                      401, "signature_invalid"),  # uniform answers for token ids (the default)
     "another consumer's token": (lambda w: w.request(w.access.replace(client_key="c2", client_secret=SECRETS["c2"]),
-                                                     "GET", "/api/whoami"), 401, "token_rejected"),
+                                                     "GET", "/api/whoami"), 401, "signature_invalid"),
     "request token at a protected resource": (lambda w: w.request(w.authorized.replace(verifier=None), "GET",
                                                                   "/api/whoami"), 401, "token_rejected"),
     # -- the token endpoints -----------------------------------------------------------------
@@ -272,7 +272,7 @@ CASES: Dict[str, Tuple[Callable[[W], Request], int, str]] = {
     "second exchange": (lambda w: w.request(w.exchanged, "POST", "/oauth/access_token"), 401, "token_used"),
     "exchange by another consumer": (lambda w: w.request(w.authorized.replace(client_key="c2",
                                                                               client_secret=SECRETS["c2"]),
-                                                         "POST", "/oauth/access_token"), 401, "token_rejected"),
+                                                         "POST", "/oauth/access_token"), 401, "signature_invalid"),
     "exchange of an access token": (lambda w: w.request(w.access.replace(verifier="v"), "POST",
                                                         "/oauth/access_token"), 401, "token_rejected"),
     # -- the authorization page --------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Every code block of README.md and docs/*.md runs, or is visibly a sketch.
+"""Every code block of README.md, vectors/README.md and docs/*.md runs, or is visibly a sketch.
 
 One test per markdown file (a new file under docs/ is picked up by itself). Its blocks run in the
 order they appear:
@@ -86,7 +86,7 @@ class Block:
 
 
 def markdown_files() -> List[Path]:
-    return [ROOT / "README.md"] + sorted((ROOT / "docs").glob("*.md"))
+    return [ROOT / "README.md", ROOT / "vectors" / "README.md"] + sorted((ROOT / "docs").glob("*.md"))
 
 
 def blocks(path: Path) -> Iterator[Block]:
@@ -233,9 +233,12 @@ def _bash(block: Block, command: List[str], cwd: Path, env: Dict[str, str]) -> "
 
 
 def run_shell(block: Block, cwd: Path, env: Dict[str, str]) -> None:
-    steps = _console(block.code) if block.lang in ("console", "shell-session") else []
-    script = "\n".join(command for command, _ in steps) if steps else block.code
-    if block.sketch or not script.strip():
+    console = block.lang in ("console", "shell-session")
+    steps = _console(block.code) if console else []
+    script = "\n".join(command for command, _ in steps) if console else block.code
+    if console and not steps and not block.sketch:
+        _fail(block, "shows no '$ command' line to run")
+    if block.sketch or not script.strip():  # a console sketch: only its '$' commands are parsed
         result = subprocess.run(["bash", "-n"], input=script, capture_output=True, text=True)
         if result.returncode != 0:
             _fail(block, f"is not valid shell: {result.stderr.strip()}")

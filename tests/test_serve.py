@@ -193,7 +193,7 @@ def test_routes_and_methods() -> None:
         status, _, _ = call(urllib.request.Request(server.url + "/nothing-here"))
         assert status == 404
         status, headers, _ = call(urllib.request.Request(server.url + "/oauth/access_token"))
-        assert status == 405 and headers["Allow"] == "POST"
+        assert status == 405 and headers["Allow"] == "POST, OPTIONS"
         status, headers, body = call(urllib.request.Request(server.url + "/api/whoami"))
         assert status == 400 and headers["WWW-Authenticate"] == (
             'OAuth realm="oauth1core", oauth_problem="parameter_absent"')
@@ -238,6 +238,8 @@ def _run(*args: str) -> subprocess.CompletedProcess:  # type: ignore[type-arg]
     (("--rsa-consumer", "k:/nonexistent.pem"), "cannot read"),
     (("--consumer", "k:s", "--base-url", "https://host/with/path"), "base_url"),
     (("--consumer", "k:s", "--user", "nopassword"), "NAME:VALUE"),
+    (("--consumer", "k:s", "--user", "mallory:"), "the password is empty"),
+    (("--consumer", "k:s", "--tolerate", "anything"), "unknown tolerance"),
 ])
 def test_option_errors(args: Tuple[str, ...], message: str) -> None:
     result = _run(*args)

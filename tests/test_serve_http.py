@@ -6,12 +6,13 @@ from __future__ import annotations
 import http.client
 import io
 import json
+import socket
 import urllib.request
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from store_suite import SECRETS, consumers, http_call
+from store_suite import SECRETS, consumers, http_call, read_to_end
 
 from oauth1core.adapters.urllib import sign_request
 from oauth1core.client import Client
@@ -195,11 +196,18 @@ def test_body_framing(server: RunningServer) -> None:
     assert status == 400
 
 
-def test_no_host_header_uses_the_server_address(server: RunningServer) -> None:
+def test_no_host_header(server: RunningServer) -> None:
+    """HTTP/1.1 requires one Host (RFC 9112 section 3.2): 400. An HTTP/1.0 request without one is
+    taken as addressed to the server's own address."""
     client = flow(server.url)
     signed = client.sign("GET", server.url + "/api/whoami")
-    status, _, body = raw(server, "GET", "/api/whoami", [("Authorization", signed.headers["Authorization"])])
-    assert status == 200 and json.loads(body)["user"] == "alice"
+    status, _, _ = raw(server, "GET", "/api/whoami", [("Authorization", signed.headers["Authorization"])])
+    assert status == 400
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        sock.sendall(b"GET /api/whoami HTTP/1.0\r\nAuthorization: " + signed.headers["Authorization"].encode()
+                     + b"\r\n\r\n")
+        answer = read_to_end(sock)
+    assert answer.startswith(b"HTTP/1.1 200 ") and json.loads(answer.split(b"\r\n\r\n", 1)[1])["user"] == "alice"
 
 
 def test_keep_alive_serves_several_requests(server: RunningServer) -> None:
@@ -219,7 +227,7 @@ def test_internal_error_is_500_and_the_server_survives(server: RunningServer, mo
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("bug with a secret inside: hunter2")
 
-    monkeypatch.setattr(server.app, "handle", broken)
+    monkeypatch.setattr(server.app, "respond", broken)
     status, _, body = call(urllib.request.Request(server.url + "/api/whoami"))
     assert status == 500 and "hunter2" not in body
     monkeypatch.undo()

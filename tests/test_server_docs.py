@@ -46,3 +46,25 @@ def test_serve_options_are_documented() -> None:
                if option.startswith("--") and option != "--help"}
     for option in options:
         assert re.search(re.escape(option) + r"\b", DOC), option
+
+
+def test_policy_and_server_knobs_are_documented_with_their_defaults() -> None:
+    import dataclasses
+
+    from oauth1core.http11 import ServerLimits
+    from oauth1core.policy import DEFAULT_POLICY
+
+    section = DOC.split("### Hardening and policy", 1)[1].split("\n### ", 1)[0]
+    for field in dataclasses.fields(DEFAULT_POLICY):
+        assert f"`{field.name}`" in section, field.name
+    for field in dataclasses.fields(ServerLimits):
+        assert f"`{field.name}`" in section, field.name
+    rows = {row[0].split("`")[0]: row[1] for row in _table("**The provider's policy**")}
+    assert rows["uniform_token_errors"] == "True" and rows["max_pending_per_consumer"] == "100"
+    assert DEFAULT_POLICY.uniform_token_errors is True and DEFAULT_POLICY.max_pending_per_consumer == 100
+    assert rows["token_max_failures"] == str(DEFAULT_POLICY.token_max_failures)
+    assert rows["login_free_failures"] == str(DEFAULT_POLICY.login_free_failures)
+    assert rows["address_free_failures"] == str(DEFAULT_POLICY.address_free_failures)
+    limits = {row[0].split("`")[0]: row[1] for row in _table("**The HTTP server**")}
+    assert limits["max_connections"] == str(ServerLimits().max_connections)
+    assert limits["workers"] == str(ServerLimits().workers) and limits["backlog"] == str(ServerLimits().backlog)

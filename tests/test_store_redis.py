@@ -263,7 +263,7 @@ def test_redis_down_is_503_then_recovers() -> None:
 
 #: The least a provider's Redis user needs (docs/fleet.md): its key prefix and these commands.
 ACL_COMMANDS = ("+ping +select +eval +evalsha +script|load +script|exists +hgetall +zrangebyscore "
-                "+get +set +exists +del +pexpire +hget +hset +zadd +zrem +zremrangebyscore").split()
+                "+get +set +exists +del +pexpire +hget +hset +zadd +zrem +zremrangebyscore +zcard +zrange").split()
 
 
 def test_least_privilege_acl_user(redis_server: RedisServer) -> None:  # noqa: F811

@@ -87,9 +87,32 @@ def test_closed_store_is_unavailable(tmp_path: Path) -> None:
         store.add_nonce("c", "", "n", now=T0, expires_at=T0 + 1)
 
 
+def test_an_existing_file_others_can_read_is_refused(tmp_path: Path) -> None:
+    """Finding: an existing SQLite file with mode 0644 was used as it was (token secrets
+    world-readable). Now refused with a one-line fix; a private file opens; a new one is 0600."""
+    path = tmp_path / "shared.db"
+    SQLiteStore(str(path)).close()
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    for mode in (0o644, 0o640, 0o604):
+        path.chmod(mode)
+        with pytest.raises(ValueError) as caught:
+            SQLiteStore(str(path))
+        message = str(caught.value)
+        assert "\n" not in message and f"chmod 600 {path}" in message and f"{mode:04o}" in message
+    path.chmod(0o600)
+    wal = tmp_path / "shared.db-wal"
+    wal.write_bytes(b"")
+    wal.chmod(0o644)
+    with pytest.raises(ValueError, match="chmod 600 .*shared.db-wal"):
+        SQLiteStore(str(path))
+    wal.chmod(0o600)
+    SQLiteStore(str(path)).close()
+
+
 def test_unusable_file_is_unavailable(tmp_path: Path) -> None:
     path = tmp_path / "garbage.db"
     path.write_bytes(b"this is not a database" * 100)
+    path.chmod(0o600)
     with pytest.raises(ServiceUnavailable):
         SQLiteStore(str(path))
     with pytest.raises(ServiceUnavailable):

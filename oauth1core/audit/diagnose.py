@@ -12,16 +12,17 @@ is a :class:`Finding`, most likely first.
 from __future__ import annotations
 
 import difflib
-from typing import Any, Dict, List, Optional, Set, Tuple, Union
+import hmac
+from typing import Any, Dict, FrozenSet, List, Optional, Set, Tuple, Union
 
 from ..errors import OAuthError
 from ..errors import mask as mask  # re-exported: the command line imports it from here
-from ..methods import RSA_METHODS, STANDARD_METHODS, SignatureMethod, resolve
+from ..methods import RSA_METHODS, STANDARD_METHODS, SignatureMethod, keyed_signer, resolve
 from ..verify import check_body_hash, check_protocol
 from .capture import Capture
-from .mistakes import MISTAKES, Mistake, Variant
+from .mistakes import MISTAKES, LevelBench, Mistake, Variant
 from .observe import Observed, lenient_decode, observe
-from .recipe import CANONICAL, Effect, Recipe, Workbench
+from .recipe import CANONICAL, Effect, Recipe, Workbench, encoder
 
 __all__ = ["Finding", "Diagnosis", "diagnose"]
 
@@ -110,6 +111,7 @@ class Finding:
             "sections": [m.section for m in self.mistakes],
             "signature_method": self.signature_method,
             "diff": self.diff,
+            "details": self.details,
         }
 
     def __repr__(self) -> str:
@@ -204,6 +206,7 @@ def diagnose(
     token_secret: str = "",
     rsa_public_key: Any = None,
     pairs: bool = True,
+    signature: Optional[str] = None,
 ) -> Diagnosis:
     """Check a captured request's signature and, when it does not verify, find the client
     mistakes that reproduce it (see the module's docstring).
@@ -214,12 +217,12 @@ def diagnose(
     observed = request if isinstance(request, Observed) else observe(request)
     methods = available_methods(client_secret, rsa_public_key)
     result = Diagnosis(observed)
-    bench = Workbench(observed, methods, client_secret or "", token_secret)
+    bench = LevelBench(observed, methods, client_secret or "", token_secret)
     result.base_string = bench.base_string(CANONICAL)
     result.signature = bench.signature(CANONICAL)
     result.problems = _problems(observed, methods)
     result.notes += _context_notes(observed, token_secret)
-    if observed.signature is None:
+    if bench.provided is None:
         result.problems.append("the request carries no oauth_signature: there is nothing to reproduce")
         return result
     claimed = observed.signature_method
@@ -238,17 +241,39 @@ def diagnose(
     return result
 
 
+Single = Tuple[Mistake, List[Tuple[Variant, Effect]]]
+
+
 def _search(bench: Workbench, result: Diagnosis, pairs: bool) -> None:
     """Every mistake alone, then every compatible pair; a pair counts only when both of its
     mistakes change the computation."""
+    singles, seen, partial = _singles(bench, result)
+    if not pairs:
+        result.notes.append("pairs of mistakes were not tried: the request has too many parameters")
+        return
+    result.pairs_tried = True
+    _pairs(bench, result, singles, seen, partial)
+
+
+def _singles(bench: Workbench, result: Diagnosis) -> Tuple[List[Single], Set[Effect], Set[str]]:
+    """Each mistake alone: the distinct computations it makes (variants that compute the same
+    are one, with both details), the effects seen, and the mistakes with a variant that changes
+    nothing alone (a level of encoding that has nothing to encode, say)."""
     canonical = bench.effect(CANONICAL)
-    singles: List[Tuple[Mistake, List[Tuple[Variant, Effect]]]] = []
+    singles: List[Single] = []
     seen: Set[Effect] = {canonical}
+    partial: Set[str] = set()
     for mistake in MISTAKES:
         variants: List[Tuple[Variant, Effect]] = []
         for recipe, detail in mistake.apply(bench, CANONICAL):
             effect = bench.effect(recipe)
-            if effect != canonical and all(effect != other for _, other in variants):
+            same = [index for index, (_, other) in enumerate(variants) if other == effect]
+            if effect == canonical:
+                partial.add(mistake.id)
+            elif same and detail:  # two ways to the same computation: name both
+                (kept, kept_detail), _ = variants[same[0]]
+                variants[same[0]] = ((kept, _either(kept_detail, detail)), effect)
+            elif not same:
                 variants.append(((recipe, detail), effect))
         if not variants:
             result.not_applicable.append(mistake.id)
@@ -259,34 +284,106 @@ def _search(bench: Workbench, result: Diagnosis, pairs: bool) -> None:
             seen.add(effect)
             if bench.verifies(recipe):
                 result.findings.append(_finding(bench, result, [mistake], [detail], recipe))
-    if not pairs:
-        result.notes.append("pairs of mistakes were not tried: the request has too many parameters")
-        return
-    result.pairs_tried = True
+    return singles, seen, partial
+
+
+def _pairs(bench: Workbench, result: Diagnosis, singles: List[Single], seen: Set[Effect], partial: Set[str]) -> None:
+    """Every compatible pair, each once; a mistake that changes nothing alone (or only in some
+    of its variants) is also tried on top of the mistakes before it in the table."""
     order = {mistake.id: index for index, mistake in enumerate(MISTAKES)}
-    applicable = {mistake.id for mistake, _ in singles}
+    complete = {mistake.id for mistake, _ in singles} - partial
+    reported: Set[Tuple[FrozenSet[str], Effect]] = set()
     for first, first_variants in singles:
         for second in MISTAKES:
-            # Each pair once (in table order), but a mistake that changes nothing alone can still
-            # change something on top of another (no "&" in the key once the token secret is gone).
-            if second.id == first.id or (second.id in applicable and order[second.id] < order[first.id]):
+            if second.id == first.id or (second.id in complete and order[second.id] < order[first.id]):
                 continue
             if second.id in first.conflicts or first.id in second.conflicts:
                 continue
-            found: Set[Effect] = set()
+            ids = frozenset((first.id, second.id))
             for (recipe, detail), _ in first_variants:
                 for combined, second_detail in second.apply(bench, recipe):
                     effect = bench.effect(combined)
-                    if effect in seen or effect in found:
+                    if effect in seen or (ids, effect) in reported:
                         continue  # one of the two changes nothing on top of the other
                     if bench.verifies(combined):
-                        found.add(effect)
+                        reported.add((ids, effect))
                         result.findings.append(
                             _finding(bench, result, [first, second], [detail, second_detail], combined)
                         )
+
+
+def _either(first: str, second: str) -> str:
+    """One detail for two variants that compute the same signature on this request."""
+    if first.startswith("at ") and second.startswith("at "):
+        return f"{first.partition(' (')[0]} or {second.partition(' (')[0]}: the same here"
+    return f"{first} (or: {second})"
 
 
 def _finding(bench: Workbench, result: Diagnosis, mistakes: List[Mistake], details: List[str], recipe: Recipe) -> Finding:
     base = bench.base_string(recipe)
     return Finding(mistakes, details, base, bench.method_name(recipe), diff_lines(result.base_string, base))
 
+
+
+def explain_base_string(observed: Observed, base_string: str, pairs: bool = True) -> List[Finding]:
+    """The mistakes, alone or in pairs, whose base string is ``base_string`` (a base string
+    another implementation computed for ``observed``, section 3.4.1.1)."""
+    bench = LevelBench(observed, {}, "", "")
+    correct = bench.base_string(CANONICAL)
+    found: List[Finding] = []
+    singles: List[Tuple[Mistake, Recipe, str]] = []
+    for mistake in MISTAKES:
+        for recipe, detail in mistake.apply(bench, CANONICAL):
+            singles.append((mistake, recipe, detail))  # even one that changes nothing alone
+            if bench.base_string(recipe) == base_string != correct:
+                found.append(Finding([mistake], [detail], base_string, "", diff_lines(correct, base_string)))
+    if found or not pairs:
+        return found
+    seen: Set[Tuple[str, str]] = set()
+    for first, recipe, detail in singles:
+        for second in MISTAKES[MISTAKES.index(first) + 1:]:
+            if second.id in first.conflicts or (first.id, second.id) in seen:
+                continue
+            for combined, second_detail in second.apply(bench, recipe):
+                if bench.base_string(combined) == base_string:
+                    seen.add((first.id, second.id))
+                    found.append(Finding([first, second], [detail, second_detail], base_string, "",
+                                         diff_lines(correct, base_string)))
+                    break
+    return found
+
+
+def _keys(client_secret: str, token_secret: str) -> List[Tuple[str, str]]:
+    """(mistake id or "", key): the signing key (section 3.4.2) and the ways clients get it wrong."""
+    right = encoder()
+    keys = [("", right(client_secret) + "&" + right(token_secret)),
+            ("secrets-not-encoded", client_secret + "&" + token_secret),
+            ("token-secret-missing", right(client_secret) + "&"),
+            ("key-ampersand-missing", right(client_secret) + ("&" + right(token_secret) if token_secret else ""))]
+    for name, flags in (("plus-for-space", (True, False, False)), ("reserved-not-encoded", (False, True, False)),
+                        ("lowercase-hex", (False, False, True))):
+        wrong = encoder(*flags)
+        keys.append((name, wrong(client_secret) + "&" + wrong(token_secret)))
+    return [(name, key) for name, key in keys if not name or key != keys[0][1]]
+
+
+def explain_signature(method_name: str, base_string: str, client_secret: str, token_secret: str,
+                      signature: str) -> List[str]:
+    """The key mistakes (section 3.4.2) and signature method mismatches (section 3.4) that turn
+    ``base_string`` into ``signature`` (HMAC and PLAINTEXT only)."""
+    found: List[str] = []
+    for name in STANDARD_METHODS:
+        if name in RSA_METHODS:
+            continue
+        method = resolve(name)
+        for mistake, key in _keys(client_secret, token_secret):
+            if name == method_name and not mistake:
+                continue
+            sign = keyed_signer(method, key)  # HMAC; PLAINTEXT's signature is the key itself
+            computed = key if sign is None else sign(base_string)
+            if hmac.compare_digest(computed.encode("utf-8"), signature.encode("utf-8", "replace")):
+                ids = [mistake] if mistake else []
+                if name != method_name:
+                    ids.append(f"signature-method-mismatch (signed with {name})")
+                found.append("+".join(ids))
+    return found

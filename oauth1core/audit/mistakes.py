@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Callable, FrozenSet, List, NamedTuple, Tuple
 
 from ..base_string import DEFAULT_PORTS
-from .recipe import ORDERS, Recipe, Workbench
+from .recipe import ORDERS, Recipe, Workbench, encoder
 
 __all__ = ["Mistake", "MISTAKES", "Variant"]
 
@@ -45,22 +45,97 @@ def _wrong_scheme(bench: Workbench, recipe: Recipe) -> List[Variant]:
     return [(recipe._replace(scheme=other), f"signed as {other}://, sent as {sent}://")]
 
 
+# -- encoding mistakes at either level ------------------------------------------------------
+#
+# A base string is encoded twice (section 3.4.1.1): each name and value first (the parameter
+# level, section 3.4.1.3.2 step 1), then the method, the URI and the joined parameters (the
+# base-string level, section 3.4.1.1 steps 1, 3 and 5). An encoding mistake can sit at either
+# level or both. The recipe's ``inner`` field carries the per-level mistakes as
+# "PARAMETER|BASE-STRING", each a "+"-joined set of plus, reserved, lower, none, twice ("once" and
+# the older "twice" and "none" are the parameter level alone). The secrets are encoded by the
+# parameter-level encoder (section 3.4.2 encodes them as parameters are encoded).
+
+_LEVEL_NAMES = ("at the parameter level (each name and value, section 3.4.1.3.2)",
+                "at the base-string level (the joined string, section 3.4.1.1)",
+                "at both levels")
+
+
+def levels_of(recipe: Recipe) -> Tuple[FrozenSet[str], FrozenSet[str]]:
+    """The encoding mistakes of a recipe at the parameter and at the base-string level."""
+    both = {name for name, on in (("plus", recipe.plus), ("reserved", recipe.reserved), ("lower", recipe.lower)) if on}
+    inner = recipe.inner
+    if "|" in inner:
+        first, _, second = inner.partition("|")
+        return frozenset(set(first.split("+")) - {""} | both), frozenset(set(second.split("+")) - {""} | both)
+    return frozenset({inner} - {"once"} | both), frozenset(both)
+
+
+def _with_levels(recipe: Recipe, parameter: FrozenSet[str], base: FrozenSet[str]) -> Recipe:
+    inner = "+".join(sorted(parameter)) + "|" + "+".join(sorted(base))
+    return recipe._replace(inner="once" if inner == "|" else inner, plus=False, reserved=False, lower=False)
+
+
+def _at_levels(recipe: Recipe, flag: str) -> List[Variant]:
+    """``flag`` added at the parameter level, the base-string level, and both; never next to
+    "none" or "twice" at the same level (they cannot be made together)."""
+    parameter, base = levels_of(recipe)
+    exclusive = {"none", "twice"}
+    out: List[Variant] = []
+    for index, (first, second) in enumerate(((True, False), (False, True), (True, True))):
+        levels = [(parameter, first), (base, second)]
+        if any(add and (flag in current or (flag in exclusive and current & exclusive)) for current, add in levels):
+            continue
+        changed = _with_levels(recipe, parameter | {flag} if first else parameter, base | {flag} if second else base)
+        if flag == "plus" and first:
+            changed = changed._replace(header_plus=True)  # the parameter encoder wrote the header too
+        out.append((changed, _LEVEL_NAMES[index]))
+    return out
+
+
+class LevelBench(Workbench):
+    """A :class:`~oauth1core.audit.recipe.Workbench` that applies the encoding mistakes of a
+    recipe at their own level (see :func:`levels_of`)."""
+
+    def normalized(self, recipe: Recipe) -> str:
+        parameter, _ = levels_of(recipe)
+        mode = "none" if "none" in parameter else "twice" if "twice" in parameter else "once"
+        return super().normalized(recipe._replace(plus="plus" in parameter, reserved="reserved" in parameter,
+                                                  lower="lower" in parameter, inner=mode))  # fmt: skip
+
+    def base_string(self, recipe: Recipe) -> str:
+        _, base = levels_of(recipe)
+        if not base:
+            return super().base_string(_with_levels(recipe, levels_of(recipe)[0], base))
+        key = ("levels",) + tuple(recipe)
+        cached = self._bases.get(key)
+        if cached is None:
+            method = recipe.method or self.observed.method.upper()
+            outer = encoder("plus" in base, "reserved" in base, "lower" in base)
+            encode = (lambda text: text) if "none" in base else (lambda text: outer(outer(text))) if "twice" in base else outer
+            parts = (method.lower() if recipe.method_lower else method, self.base_uri(recipe), self.normalized(recipe))
+            cached = self._bases[key] = "&".join(encode(part) for part in parts)
+        return cached
+
+    def key(self, recipe: Recipe) -> str:
+        parameter, _ = levels_of(recipe)
+        return super().key(recipe._replace(plus="plus" in parameter, reserved="reserved" in parameter,
+                                           lower="lower" in parameter))  # fmt: skip
+
+
 def _plus_for_space(bench: Workbench, recipe: Recipe) -> List[Variant]:
-    # The same encoder wrote the Authorization header, so a raw "+" there was a space.
-    return [(recipe._replace(plus=True, header_plus=True), "")]
+    return _at_levels(recipe, "plus")
 
 
 def _reserved_not_encoded(bench: Workbench, recipe: Recipe) -> List[Variant]:
-    return [(recipe._replace(reserved=True), "")]
+    return _at_levels(recipe, "reserved")
 
 
 def _not_encoded(bench: Workbench, recipe: Recipe) -> List[Variant]:
-    return [(recipe._replace(inner="none"), "")]
+    return _at_levels(recipe, "none")
 
 
 def _double_encoded(bench: Workbench, recipe: Recipe) -> List[Variant]:
-    return [
-        (recipe._replace(inner="twice"), "names and values encoded twice in the base string"),
+    return _at_levels(recipe, "twice") + [
         (recipe._replace(undo_double=True), "values sent encoded twice but signed encoded once"),
     ]
 
@@ -111,7 +186,7 @@ def _realm_signed(bench: Workbench, recipe: Recipe) -> List[Variant]:
 
 
 def _lowercase_hex(bench: Workbench, recipe: Recipe) -> List[Variant]:
-    return [(recipe._replace(lower=True), "")]
+    return _at_levels(recipe, "lower")
 
 
 def _non_form_body_signed(bench: Workbench, recipe: Recipe) -> List[Variant]:
@@ -192,29 +267,34 @@ MISTAKES: Tuple[Mistake, ...] = (
         "plus-for-space",
         "3.6",
         'Spaces were encoded as "+" (HTML form encoding, as Python\'s quote_plus, Java\'s URLEncoder or '
-        'PHP\'s urlencode write them); section 3.6 encodes a space as "%20".',
+        'PHP\'s urlencode write them); section 3.6 encodes a space as "%20". The finding says at which of '
+        "the two encodings of the base string (each parameter, then the joined string) it happened.",
         _plus_for_space,
     ),
     Mistake(
         "reserved-not-encoded",
         "3.6",
         "The characters ! * ' ( ) were left unencoded, as JavaScript's encodeURIComponent leaves them; "
-        "section 3.6 encodes every character but A-Z a-z 0-9 - . _ ~.",
+        "section 3.6 encodes every character but A-Z a-z 0-9 - . _ ~. A client may use it for its "
+        "parameters and a correct function for the base string, or the other way round: the finding says "
+        "which level.",
         _reserved_not_encoded,
     ),
     Mistake(
         "not-encoded",
         "3.4.1.3.2",
-        "Parameter names and values were not percent-encoded before being sorted and joined; section "
-        "3.4.1.3.2 step 1 encodes each of them (section 3.6), and the joined string is encoded again.",
+        "A level of encoding was skipped: the parameter names and values were not percent-encoded before "
+        "being sorted and joined (section 3.4.1.3.2 step 1), or the method, URI and joined parameters were "
+        "not encoded when the base string was built (section 3.4.1.1), or both.",
         _not_encoded,
         frozenset({"double-encoded"}),
     ),
     Mistake(
         "double-encoded",
         "3.4.1.3.2",
-        "Parameter values were percent-encoded once too often (values encoded before they reached a "
-        "signer that encodes them again); section 3.4.1.3.2 encodes the decoded values once.",
+        "Something was percent-encoded once too often: the parameters (values encoded before they reached a "
+        "signer that encodes them again), or the parts of the base string; sections 3.4.1.3.2 and 3.4.1.1 "
+        "encode the decoded values once at each level.",
         _double_encoded,
         frozenset({"not-encoded"}),
     ),
@@ -272,7 +352,7 @@ MISTAKES: Tuple[Mistake, ...] = (
         "lowercase-hex",
         "3.6",
         "Percent-encoding used lower-case hexadecimal digits (%2f); section 3.6 requires upper case "
-        "(%2F), and the base string is compared octet for octet.",
+        "(%2F), and the base string is compared octet for octet. The finding says at which level.",
         _lowercase_hex,
     ),
     Mistake(

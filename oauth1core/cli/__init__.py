@@ -23,6 +23,8 @@ COMMANDS: Dict[str, Tuple[str, str]] = {
     "verify": ("audit", "say whether a captured request's signature verifies, and why not"),
     "explain": ("audit", "print every step of a captured request's signature"),
     "diagnose": ("audit", "find which known client mistake reproduces a rejected signature"),
+    "probe": ("audit", "probe a provider you are allowed to test: a report card against RFC 5849"),
+    "conformance": ("audit", "run the test vectors against another implementation (JSON line protocol)"),
     "serve": ("serve", "run an OAuth 1.0a service provider (threaded HTTP server)"),
     "bench": ("bench", "run the benchmark suite"),
     "authorize": ("consumer", "run the three-legged flow interactively and save the token credentials"),
@@ -45,7 +47,8 @@ def _prog() -> str:
 
 
 def _usage() -> str:
-    return USAGE.format(prog=_prog(), commands="\n".join(f"  {name:<9} {summary}" for name, (_, summary) in COMMANDS.items()))
+    width = max(len(name) for name in COMMANDS)
+    return USAGE.format(prog=_prog(), commands="\n".join(f"  {name:<{width}} {summary}" for name, (_, summary) in COMMANDS.items()))
 
 
 def main(argv: Optional[List[str]] = None) -> int:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import ssl
 import sys
 import textwrap
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple
@@ -23,13 +24,16 @@ from ..audit.capture import CURL_NOTE, Capture
 from ..audit.diagnose import available_methods, mask
 from ..audit.mistakes import MISTAKES
 from ..audit.observe import Observed, observe
+from ..audit.conformance import ConformanceError, Implementation, Outcome, by_kind, load_cases, run, totals
+from ..audit.probe import FINDINGS, ProbeError, Report, Target, http_sender, run_probe
 from ..audit.recipe import CANONICAL, Workbench
 from ..encoding import percent_encode
 from ..errors import OAuthError, SignatureInvalid
 from ..methods import RSA_METHODS, signing_key
-from ._common import ENV, CliError, add_credential_options, die, parse_header_options, read_text_file, secret
+from ._common import (ENV, CliError, add_credential_options, client_key, die, parse_header_options, read_text_file,
+                      secret)
 
-__all__ = ["main", "main_verify", "main_explain", "main_diagnose"]
+__all__ = ["main", "main_verify", "main_explain", "main_diagnose", "main_probe", "main_conformance"]
 
 _INPUT = """input (one of):
   REQUEST                a raw HTTP/1.1 request as a proxy or curl -v shows it ('-': standard input);
@@ -365,7 +369,160 @@ def main_diagnose(argv: List[str]) -> int:
     return _run("diagnose", argv, _diagnose)
 
 
-_COMMANDS = {"verify": main_verify, "explain": main_explain, "diagnose": main_diagnose}
+# -- probe ---------------------------------------------------------------------------------
+
+_PROBE_EPILOG = """example (probe only providers you are allowed to test):
+  python -m oauth1core probe https://api.example.com/1/whoami --client-key K --client-secret-file client.secret \\
+      --token T --token-secret-file token.secret --json
+  python -m oauth1core probe https://api.example.com/oauth/request_token --method POST --callback oob \\
+      --client-key K --client-secret-file client.secret
+
+finding ids: """ + ", ".join(FINDINGS) + """
+exit status: 0 no finding, 1 findings, 2 the probe could not run (the correct request was refused,
+the target is unreachable or not http(s), bad options)
+"""
+
+
+def _probe_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m oauth1core probe",
+        description="Send a provider a correct request, then a bounded set of requests a strict provider "
+        "must refuse or accept (RFC 5849), and report what it did. Probe only providers you are allowed to test.",
+        epilog=_PROBE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser.add_argument("url", metavar="URL", help="an http(s) endpoint that requires a valid signature")
+    add_credential_options(parser)
+    parser.add_argument("--callback", default="", help="oauth_callback (probing a temporary-credentials endpoint)")
+    parser.add_argument("--method", default="GET", type=str.upper, choices=("GET", "POST", "PUT", "PATCH", "DELETE"))
+    parser.add_argument("--signature-method", default="HMAC-SHA1", type=str.upper,
+                        choices=("HMAC-SHA1", "HMAC-SHA256", "HMAC-SHA512"), help="of every check (default HMAC-SHA1)")
+    parser.add_argument("--max-requests", type=int, default=40, metavar="N", help="never more requests (default 40)")
+    parser.add_argument("--delay", type=float, default=0.2, metavar="SECONDS", help="between requests (default 0.2)")
+    parser.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="per request (default 10)")
+    parser.add_argument("--cafile", metavar="FILE", help="trust this CA (PEM) for an https target")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    return parser
+
+
+def _probe_table(report: Report) -> str:
+    rows = [("check", "strict provider", "this one", "verdict", "section")]
+    for result in report.results:
+        verdict = {"pass": "ok", "finding": result.finding, "skipped": "skipped: " + result.note}[result.verdict]
+        rows.append((result.check.name, "accepts" if result.check.expect == "accept" else "refuses",
+                     result.observed or "-", verdict, result.check.section))  # fmt: skip
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths + [0])).rstrip() for row in rows]
+    count = len(report.findings)
+    head = f"probe of {report.target}: baseline {report.baseline['observed']}, {report.requests} requests"
+    tail = f"{count} finding{'s' if count != 1 else ''}" + "".join(
+        f"\n  {r.finding}: {r.to_dict()['explanation']}\n    request: {r.check.request}" for r in report.findings)
+    return "\n".join([head, ""] + lines + ["", tail])
+
+
+def _probe_target(args: argparse.Namespace) -> Target:
+    key = client_key(args)
+    if not key:
+        raise CliError("give the client key (--client-key or OAUTH_CLIENT_KEY)")
+    if args.max_requests < 1 or args.delay < 0 or args.timeout <= 0:
+        raise CliError("--max-requests must be at least 1, --delay not negative, --timeout positive")
+    return Target(args.url, key, secret(args, "client_secret"), args.token or client_key(args, "token") or "",
+                  secret(args, "token_secret"), args.callback, args.method, args.signature_method)  # fmt: skip
+
+
+def main_probe(argv: List[str]) -> int:
+    args = _probe_parser().parse_args(argv)
+    client_secret, token_secret = secret(args, "client_secret"), secret(args, "token_secret")
+    redact = _redactor(client_secret, token_secret)
+    try:
+        target = _probe_target(args)
+        context = ssl.create_default_context(cafile=args.cafile) if args.cafile else None
+        report = run_probe(target, http_sender(args.timeout, context), max_requests=args.max_requests,
+                           delay=args.delay)  # fmt: skip
+    except (CliError, ProbeError) as exc:
+        return die(redact(str(exc)))
+    except (OSError, ssl.SSLError) as exc:
+        return die(redact(f"cannot probe: {exc.__class__.__name__}: {exc}"))
+    data = _redact_json(report.to_dict(), redact)
+    print(json.dumps(data, indent=2, ensure_ascii=False) if args.json else redact(_probe_table(report)))
+    return 1 if report.findings else 0
+
+
+# -- conformance ---------------------------------------------------------------------------
+
+_CONFORMANCE_EPILOG = """protocol (vectors/README.md, "The conformance line protocol"): the command reads one JSON object
+per line on stdin, {"id", "kind", "input"}, and writes one per line on stdout: {"id", "output"},
+{"id", "error"} when it refuses the input, or {"id", "unsupported": true}.
+
+example:
+  python -m oauth1core conformance --exec 'node docs/examples/conformance/node_adapter.js'
+exit status: 0 no failure, 1 failures, 2 the run could not go on (the command crashed, timed out,
+or wrote something that is not a protocol answer; a vector file is unreadable)
+"""
+
+
+def _conformance_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m oauth1core conformance",
+        description="Run the test vectors against another OAuth 1.0a implementation through a JSON line "
+        "protocol; print each failure with the expected and actual value and the diagnose mistake that "
+        "explains it; end with 'N passed, M failed, K unsupported'.",
+        epilog=_CONFORMANCE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    parser.add_argument("--exec", dest="command", required=True, metavar="COMMAND",
+                        help="the implementation's command line (split like a POSIX shell, run without a shell)")
+    parser.add_argument("files", nargs="*", metavar="FILE", help="more vector files (vectors/ is always run)")
+    parser.add_argument("--only", action="store_true", help="run only the files given, not vectors/")
+    parser.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS", help="per answer (default 10)")
+    parser.add_argument("--json", action="store_true", help="print every outcome and the totals per kind as JSON")
+    return parser
+
+
+def _vector_files() -> List[str]:
+    package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    for folder in (os.path.join(package_root, "vectors"), os.path.join(os.getcwd(), "vectors")):
+        if os.path.isdir(folder):
+            return sorted(os.path.join(folder, name) for name in os.listdir(folder) if name.endswith(".json"))
+    return []
+
+
+def _conformance_text(outcomes: List[Outcome]) -> str:
+    out = []
+    for outcome in outcomes:
+        if outcome.verdict != "failed":
+            continue
+        out.append(f"FAIL {outcome.case.file}: {outcome.case.id}  [{outcome.case.kind}]")
+        out.append(f"  expected: {json.dumps(outcome.case.expect, ensure_ascii=False)}")
+        out.append(f"  actual:   {json.dumps(outcome.actual, ensure_ascii=False)}")
+        out.extend(f"  problem:  {problem}" for problem in outcome.problems if problem != "wrong output")
+        out.extend(f"  diagnose: {mistake}" for mistake in outcome.diagnosis)
+    counts = totals(outcomes)
+    out.append(f"{counts['passed']} passed, {counts['failed']} failed, {counts['unsupported']} unsupported")
+    return "\n".join(out)
+
+
+def main_conformance(argv: List[str]) -> int:
+    args = _conformance_parser().parse_args(argv)
+    files = (args.files if args.only else _vector_files() + args.files)
+    if not files or args.timeout <= 0:
+        return die("no vector files to run" if not files else "--timeout must be positive")
+    try:
+        cases = load_cases(files)
+        implementation = Implementation(args.command, args.timeout)
+        try:
+            outcomes = run(cases, implementation.ask)
+        finally:
+            implementation.close()
+    except ConformanceError as exc:
+        return die(str(exc))
+    if args.json:
+        data = {"implementation": args.command, "totals": totals(outcomes), "by_kind": by_kind(outcomes),
+                "outcomes": [outcome.to_dict() for outcome in outcomes]}
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        print(_conformance_text(outcomes))
+    return 1 if totals(outcomes)["failed"] else 0
+
+
+_COMMANDS = {"verify": main_verify, "explain": main_explain, "diagnose": main_diagnose, "probe": main_probe,
+             "conformance": main_conformance}
 
 
 def main(argv: List[str]) -> int:

@@ -14,6 +14,8 @@ from ._common import CliError, die, read_text_file
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..httpserver import ProviderApp
+    from ..policy import Policy
+    from ..server import Consumer
 
 EXAMPLE = """example:
   python -m oauth1core serve --port 8080 --consumer demo-key:demo-secret \\
@@ -71,15 +73,23 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--preset", metavar="NAME",
                         help="serve the endpoint paths (and token request methods) of a provider preset, e.g. "
                         "smugmug, x, flickr, trello, jira, netsuite (see oauth1core.presets)")
+    parser.add_argument("--uniform-errors", action="store_true",
+                        help="answer signature_invalid for an unknown consumer key too (token ids always are)")
+    parser.add_argument("--max-pending", type=int, default=100, metavar="N",
+                        help="undecided temporary credentials one consumer may hold (default 100; 0: no quota)")
+    parser.add_argument("--tolerate", action="append", default=[], metavar="NAME",
+                        help="accept a harmless client deviation: raw-base64-signature, folded-header (repeatable)")
+    parser.add_argument("--max-connections", type=int, default=1024, metavar="N",
+                        help="open connections at most; more get 503 (default 1024)")
+    parser.add_argument("--workers", type=int, default=16, metavar="N",
+                        help="threads answering requests (default 16)")
     parser.add_argument("--quiet", action="store_true", help="do not log requests")
     return parser
 
 
-def build_app(args: argparse.Namespace) -> "ProviderApp":
-    """The :class:`~oauth1core.httpserver.ProviderApp` the options describe (raises CliError)."""
-    from ..httpserver import ProviderApp
-    from ..server import HMAC_METHODS, Consumer, Provider
-    from ..stores import mask_url, open_store
+def _consumers(args: argparse.Namespace) -> Dict[str, "Consumer"]:
+    """The consumers of ``--consumer`` and ``--rsa-consumer`` (raises CliError)."""
+    from ..server import HMAC_METHODS, Consumer
 
     consumers: Dict[str, Consumer] = {}
     try:
@@ -101,7 +111,31 @@ def build_app(args: argparse.Namespace) -> "ProviderApp":
         raise CliError(f"invalid consumer: {getattr(exc, 'message', exc)}") from None
     if not consumers:
         raise CliError("at least one --consumer KEY:SECRET or --rsa-consumer KEY:PEMFILE is needed")
+    return consumers
+
+
+def _policy(args: argparse.Namespace) -> "Policy":
+    from ..policy import Policy
+
+    try:
+        return Policy(uniform_consumer_errors=args.uniform_errors, tolerate=frozenset(args.tolerate),
+                      max_pending_per_consumer=args.max_pending or None)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+
+
+def build_app(args: argparse.Namespace) -> "ProviderApp":
+    """The :class:`~oauth1core.httpserver.ProviderApp` the options describe (raises CliError)."""
+    from ..httpserver import ProviderApp
+    from ..server import Provider
+    from ..stores import mask_url, open_store
+
+    consumers = _consumers(args)
+    policy = _policy(args)
     users = dict(_pair(item, "--user") for item in args.user)
+    for name, password in users.items():
+        if not password:
+            raise CliError(f"--user {name}: the password is empty")
     preset_paths: Dict[str, str] = {}
     preset_methods: Dict[str, Tuple[str, ...]] = {}
     if args.preset:
@@ -123,6 +157,7 @@ def build_app(args: argparse.Namespace) -> "ProviderApp":
             request_token_ttl=args.request_token_ttl,
             access_token_ttl=args.access_token_ttl,
             realm=args.realm,
+            policy=policy,
         )
         return ProviderApp(provider, users=users, auto_approve=args.auto_approve, base_url=args.base_url,
                            paths=preset_paths, methods=preset_methods)
@@ -133,6 +168,7 @@ def build_app(args: argparse.Namespace) -> "ProviderApp":
 
 def main(argv: List[str]) -> int:
     args = build_parser().parse_args(argv)
+    from ..http11 import ServerLimits
     from ..httpserver import start_server
 
     if not 0 <= args.port <= 65535:
@@ -142,19 +178,26 @@ def main(argv: List[str]) -> int:
     except CliError as exc:
         return die(str(exc))
     try:
-        running = start_server(app, args.host, args.port, quiet=args.quiet)
+        limits = ServerLimits(max_connections=args.max_connections, workers=args.workers,
+                              max_body=app.provider.limits.max_form_body)
+        running = start_server(app, args.host, args.port, quiet=args.quiet, limits=limits)
+    except ValueError as exc:
+        app.provider.store.close()
+        return die(str(exc))
     except OSError as exc:
         app.provider.store.close()
         return die(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
-    consumers = len(app.provider.consumers)
-    print(f"oauth1core provider listening on {running.url} (store {args.store.partition(':')[0]}, "
-          f"{consumers} consumer{'s' if consumers != 1 else ''}); Ctrl-C to stop", flush=True)
+    # The handlers go in before the "listening" line: a signal sent as soon as it is read stops
+    # the server cleanly instead of raising KeyboardInterrupt outside the loop.
     stop = threading.Event()
     previous: Dict[signal.Signals, Any] = {}
-    if threading.current_thread() is threading.main_thread():
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            previous[signum] = signal.signal(signum, lambda *_: stop.set())
     try:
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                previous[signum] = signal.signal(signum, lambda *_: stop.set())
+        consumers = len(app.provider.consumers)
+        print(f"oauth1core provider listening on {running.url} (store {args.store.partition(':')[0]}, "
+              f"{consumers} consumer{'s' if consumers != 1 else ''}); Ctrl-C to stop", flush=True)
         while not stop.wait(0.5):
             pass
     except KeyboardInterrupt:

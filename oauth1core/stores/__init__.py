@@ -1,9 +1,10 @@
-"""Token and nonce storage for the provider: a protocol of six methods and its record type.
+"""Token and nonce storage for the provider: a protocol of seven methods and its record type.
 
 The provider (:mod:`oauth1core.server`) needs only this from storage:
 
 * :meth:`Store.add_nonce`: record a nonce (RFC 5849 section 3.3) in one atomic check-and-insert;
 * :meth:`Store.add_token`: record newly issued temporary credentials (section 2.1);
+* :meth:`Store.add_request_token`: the same under a quota of undecided ones per consumer;
 * :meth:`Store.get_token`: read a token's record by its identifier;
 * :meth:`Store.transition`: move a token from the state it was read in to its next one
   (:mod:`oauth1core.tokens`), compare-and-set, optionally issuing another token in the same
@@ -25,11 +26,11 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-from typing import Any, Dict, Optional, Protocol
+from typing import Any, Dict, Literal, Optional, Protocol
 
 from ..tokens import TokenState, current_state
 
-__all__ = ["Store", "TokenRecord", "open_store", "STORE_SCHEMES"]
+__all__ = ["Store", "TokenRecord", "AddResult", "open_store", "STORE_SCHEMES"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,6 +66,10 @@ class TokenRecord:
         return dataclasses.replace(self, **changes)
 
 
+#: What :meth:`Store.add_request_token` answers.
+AddResult = Literal["added", "taken", "quota"]
+
+
 class Store(Protocol):
     """What the provider needs from storage. Every method is atomic and thread-safe.
 
@@ -80,6 +85,13 @@ class Store(Protocol):
 
     def add_token(self, record: TokenRecord) -> bool:
         """Store a new token; ``False`` (and no change) when its identifier is taken."""
+        ...
+
+    def add_request_token(self, record: TokenRecord, *, limit: int, now: float) -> "AddResult":
+        """Store new temporary credentials (``state`` ``TEMPORARY``) unless their consumer
+        already holds ``limit`` tokens still ``TEMPORARY`` and unexpired at ``now``: one atomic
+        step. Returns ``"added"``, ``"taken"`` (the identifier is in use) or ``"quota"``;
+        nothing changes unless ``"added"``."""
         ...
 
     def get_token(self, token: str) -> Optional[TokenRecord]:

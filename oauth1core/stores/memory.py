@@ -7,10 +7,10 @@ that must outlive a restart, use :class:`~oauth1core.stores.sqlite.SQLiteStore`.
 from __future__ import annotations
 
 import threading
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional, Set, Tuple
 
 from ..tokens import TokenState
-from . import TokenRecord
+from . import AddResult, TokenRecord
 
 __all__ = ["MemoryStore", "from_url"]
 
@@ -24,6 +24,7 @@ class MemoryStore:
         self._lock = threading.Lock()
         self._nonces: Dict[NonceKey, float] = {}
         self._tokens: Dict[str, TokenRecord] = {}
+        self._pending: Dict[str, Set[str]] = {}  # consumer key -> tokens issued under a quota
 
     def add_nonce(self, consumer_key: str, token: str, nonce: str, *, now: float, expires_at: float) -> bool:
         key = (consumer_key, token, nonce)
@@ -40,6 +41,21 @@ class MemoryStore:
                 return False
             self._tokens[record.token] = record
             return True
+
+    def add_request_token(self, record: TokenRecord, *, limit: int, now: float) -> AddResult:
+        with self._lock:
+            if record.token in self._tokens:
+                return "taken"
+            pending = self._pending.setdefault(record.consumer_key, set())
+            for token in list(pending):
+                held = self._tokens.get(token)
+                if held is None or held.state is not TokenState.TEMPORARY or held.state_at(now) is not TokenState.TEMPORARY:
+                    pending.discard(token)
+            if len(pending) >= limit:
+                return "quota"
+            self._tokens[record.token] = record
+            pending.add(record.token)
+            return "added"
 
     def get_token(self, token: str) -> Optional[TokenRecord]:
         with self._lock:
@@ -88,6 +104,7 @@ class MemoryStore:
         with self._lock:
             self._nonces.clear()
             self._tokens.clear()
+            self._pending.clear()
 
     def __len__(self) -> int:
         """How many nonces and tokens are held (for tests and monitoring)."""

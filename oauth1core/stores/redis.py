@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, 
 
 from ..errors import ServiceUnavailable
 from ..tokens import TokenState
-from . import TokenRecord, mask_url
+from . import AddResult, TokenRecord, mask_url
 
 if TYPE_CHECKING:  # pragma: no cover
     import redis
@@ -125,6 +125,32 @@ put(KEYS[1], KEYS[2], record)
 if KEYS[3] then
   claim(KEYS[3], ARGV[1], record)
 end
+return 1
+"""
+
+# KEYS: the token, the token expiry index, the consumer's pending set (token keys scored by
+# expiry). ARGV: the token, now, the limit, then its record. Returns 1 added, 0 taken, 2 quota.
+# The pending set is trimmed of expired members, and at the limit of members no longer
+# 'temporary' (decided, or dropped): at most ``limit`` reads, only when at the limit.
+_ADD_REQUEST_TOKEN = _RECORDS + """
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return 0
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[2])
+if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[3]) then
+  for _, member in ipairs(redis.call('ZRANGE', KEYS[3], 0, -1)) do
+    if redis.call('HGET', member, 'state') ~= 'temporary' then
+      redis.call('ZREM', KEYS[3], member)
+    end
+  end
+  if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[3]) then
+    return 2
+  end
+end
+local record = take(4)
+put(KEYS[1], KEYS[2], record)
+redis.call('ZADD', KEYS[3], record.expires, KEYS[1])
+redis.call('PEXPIRE', KEYS[3], record.ttl)
 return 1
 """
 
@@ -244,6 +270,7 @@ class RedisStore:
         self._token_index = prefix + "expiry:tokens"
         self._add_nonce = client.register_script(_ADD_NONCE)
         self._add_token = client.register_script(_ADD_TOKEN)
+        self._add_request_token = client.register_script(_ADD_REQUEST_TOKEN)
         self._transition = client.register_script(_TRANSITION)
         self._sweep_one = client.register_script(_SWEEP_ONE)
 
@@ -256,6 +283,10 @@ class RedisStore:
     def token_key(self, token: str) -> str:
         """The key of the token ``token``'s hash."""
         return f"{self.prefix}token:{_part(token)}"
+
+    def pending_key(self, consumer_key: str) -> str:
+        """The key of the consumer's set of temporary credentials issued under a quota."""
+        return f"{self.prefix}pending:{_part(consumer_key)}"
 
     def parent_key(self, parent: str) -> str:
         """The key claiming ``parent`` for the one token issued in its place."""
@@ -336,6 +367,14 @@ class RedisStore:
         if record.parent is not None:
             keys.append(self.parent_key(record.parent))
         return self._run(self._add_token, keys, [record.token] + self._record_args(record, record.created_at)) == 1
+
+    def add_request_token(self, record: TokenRecord, *, limit: int, now: float) -> AddResult:
+        if record.expires_at is None:
+            raise ValueError("temporary credentials expire")
+        keys = [self.token_key(record.token), self._token_index, self.pending_key(record.consumer_key)]
+        args = [record.token, _number(now), str(int(limit))] + self._record_args(record, record.created_at)
+        answer = self._run(self._add_request_token, keys, args)
+        return "added" if answer == 1 else "quota" if answer == 2 else "taken"
 
     def get_token(self, token: str) -> Optional[TokenRecord]:
         self._check_open()
@@ -446,6 +485,34 @@ def _options(query: str) -> Tuple[Dict[str, str], Dict[str, Any]]:
     return own, client
 
 
+def _connection_class(parts: urllib.parse.SplitResult, scheme: str, port: Optional[int],
+                      options: Dict[str, Any]) -> Any:
+    """The redis-py connection class for the URL's scheme; puts the address into ``options``."""
+    import redis.connection
+
+    connection_class: Union[Type[redis.connection.Connection], Type[redis.connection.UnixDomainSocketConnection]]
+    if scheme in ("redis", "rediss"):
+        if not parts.hostname:
+            raise ValueError(f"the redis store needs a host: {scheme}://HOST:PORT/DB")
+        options["host"] = parts.hostname
+        options["port"] = port if port is not None else 6379
+        path = parts.path.strip("/")
+        if path and "db" not in options:
+            if not path.isdigit():
+                raise ValueError("the redis database is a number: redis://HOST:PORT/DB")
+            options["db"] = int(path)
+        options.setdefault("socket_connect_timeout", DEFAULT_TIMEOUT)
+        connection_class = redis.connection.SSLConnection if scheme == "rediss" else redis.connection.Connection
+    elif scheme == "redis+unix":
+        if parts.hostname or not parts.path:
+            raise ValueError("a redis socket URL is redis+unix:///PATH?db=N")
+        options["path"] = urllib.parse.unquote(parts.path)
+        connection_class = redis.connection.UnixDomainSocketConnection
+    else:
+        raise ValueError("not a redis URL: redis://, rediss:// or redis+unix://")
+    return connection_class
+
+
 def from_url(url: str, *, check: bool = True) -> RedisStore:
     """A :class:`RedisStore` from a URL:
 
@@ -486,26 +553,7 @@ def from_url(url: str, *, check: bool = True) -> RedisStore:
     options.setdefault("socket_timeout", DEFAULT_TIMEOUT)
     if scheme != "rediss" and any(name.startswith("ssl_") for name in options):
         raise ValueError("the ssl_* options need a rediss:// URL")
-    connection_class: Union[Type[redis.connection.Connection], Type[redis.connection.UnixDomainSocketConnection]]
-    if scheme in ("redis", "rediss"):
-        if not parts.hostname:
-            raise ValueError(f"the redis store needs a host: {scheme}://HOST:PORT/DB")
-        options["host"] = parts.hostname
-        options["port"] = port if port is not None else 6379
-        path = parts.path.strip("/")
-        if path and "db" not in options:
-            if not path.isdigit():
-                raise ValueError("the redis database is a number: redis://HOST:PORT/DB")
-            options["db"] = int(path)
-        options.setdefault("socket_connect_timeout", DEFAULT_TIMEOUT)
-        connection_class = redis.connection.SSLConnection if scheme == "rediss" else redis.connection.Connection
-    elif scheme == "redis+unix":
-        if parts.hostname or not parts.path:
-            raise ValueError("a redis socket URL is redis+unix:///PATH?db=N")
-        options["path"] = urllib.parse.unquote(parts.path)
-        connection_class = redis.connection.UnixDomainSocketConnection
-    else:
-        raise ValueError("not a redis URL: redis://, rediss:// or redis+unix://")
+    connection_class = _connection_class(parts, scheme, port, options)
     # One quick retry when a connection was lost (a pooled socket that Redis closed), none on a
     # timeout: a stopped Redis costs a request one timeout, then a 503.
     retry = redis.retry.Retry(redis.backoff.NoBackoff(), 1, supported_errors=(redis.exceptions.ConnectionError,))

@@ -15,19 +15,23 @@
   becomes :class:`~oauth1core.errors.ServiceUnavailable` (503): never an accept.
 
 Token secrets are stored as given (HMAC needs them: RFC 5849 section 4.5); verifiers only as
-their SHA-256 hash. The file is created readable by its owner only.
+their SHA-256 hash. The file is created readable by its owner only (0600), and an existing
+file (or its ``-wal``/``-shm`` companion) that its group or others may read or write is refused
+with :class:`ValueError` naming the ``chmod`` that fixes it: the store never widens nor silently
+narrows permissions someone chose.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 import threading
 from typing import Any, Callable, List, Optional, Tuple
 
 from ..errors import ServiceUnavailable
 from ..tokens import TokenState
-from . import TokenRecord
+from . import AddResult, TokenRecord
 
 __all__ = ["SQLiteStore", "from_url"]
 
@@ -53,6 +57,7 @@ CREATE TABLE IF NOT EXISTS oauth1_tokens (
     parent        TEXT UNIQUE
 );
 CREATE INDEX IF NOT EXISTS oauth1_tokens_expiry ON oauth1_tokens (expires_at);
+CREATE INDEX IF NOT EXISTS oauth1_tokens_pending ON oauth1_tokens (consumer_key, state);
 """
 
 _COLUMNS = "token, secret, consumer_key, state, created_at, expires_at, callback, verifier_hash, user, parent"
@@ -95,6 +100,21 @@ def _create_schema(connection: sqlite3.Connection) -> bool:
     return True
 
 
+def _check_private(path: str) -> None:
+    """Refuse an existing database file (or journal) that others may read: token secrets are
+    stored as they are (RFC 5849 section 4.5 needs them for HMAC)."""
+    if os.name != "posix":  # pragma: no cover - mode bits mean little elsewhere
+        return
+    for name in (path, path + "-wal", path + "-shm"):
+        try:
+            mode = os.stat(name).st_mode
+        except OSError:
+            continue
+        if stat.S_ISREG(mode) and mode & 0o077:
+            raise ValueError(f"the SQLite store {name!r} is readable by other users (mode "
+                             f"{mode & 0o777:04o}); fix it with: chmod 600 {name}")
+
+
 class _Rollback(Exception):
     """Raised inside a write to undo it and report ``False``."""
 
@@ -120,6 +140,7 @@ class SQLiteStore:
         self._pool: List[sqlite3.Connection] = []
         self._pid = os.getpid()
         self._closed = False
+        _check_private(path)
         try:
             if not os.path.exists(path):
                 os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
@@ -234,6 +255,32 @@ class SQLiteStore:
             return True
 
         return self._write(work)
+
+    def add_request_token(self, record: TokenRecord, *, limit: int, now: float) -> AddResult:
+        outcome: List[AddResult] = ["taken"]
+
+        def work(c: sqlite3.Connection) -> bool:
+            cursor = c.execute(
+                "SELECT COUNT(*) FROM oauth1_tokens WHERE consumer_key = ? AND state = ?"
+                " AND (expires_at IS NULL OR expires_at > ?)",
+                (record.consumer_key, TokenState.TEMPORARY.value, now),
+            )
+            try:
+                held = cursor.fetchone()[0]
+            finally:
+                cursor.close()
+            if held >= limit:
+                outcome[0] = "quota"
+                return False
+            try:
+                _run(c, _INSERT_TOKEN, _row(record))
+            except sqlite3.IntegrityError:
+                raise _Rollback() from None
+            outcome[0] = "added"
+            return True
+
+        self._write(work)
+        return outcome[0]
 
     def get_token(self, token: str) -> Optional[TokenRecord]:
         row = self._read(f"SELECT {_COLUMNS} FROM oauth1_tokens WHERE token = ?", (token,))

@@ -51,7 +51,11 @@ PUBLIC = {
     "oauth1core.server": {"Consumer", "Provider", "Authorization", "error_response"},
     "oauth1core.httpserver": {"ProviderApp", "make_server", "start_server", "RunningServer"},
     "oauth1core.tokens": {"TokenState", "Event", "TRANSITIONS", "advance", "refusal"},
-    "oauth1core.stores": {"Store", "TokenRecord", "open_store", "STORE_SCHEMES"},
+    "oauth1core.stores": {"Store", "TokenRecord", "AddResult", "open_store", "STORE_SCHEMES"},
+    # docs/provider.md: Hardening and policy (issue 12).
+    "oauth1core.policy": {"Policy", "DEFAULT_POLICY", "TOLERANCES", "LoginState", "LoginEvent", "TRANSITIONS",
+                          "Throttled", "LoginThrottle", "advance"},
+    "oauth1core.http11": {"ServerLimits", "RequestHead", "HttpError", "parse_head", "Server"},
     "oauth1core.stores.memory": {"MemoryStore", "from_url"},
     "oauth1core.stores.sqlite": {"SQLiteStore", "from_url"},
     "oauth1core.stores.redis": {"RedisStore", "from_url"},
@@ -80,6 +84,11 @@ PUBLIC = {
                          "explain", "Explanation", "diagnose", "Diagnosis", "Finding", "MISTAKES", "Mistake"},
     "oauth1core.audit.diagnose": {"Finding", "Diagnosis", "diagnose"},
     "oauth1core.audit.mistakes": {"Mistake", "MISTAKES", "Variant"},
+    # docs/audit.md: Probing a provider; A conformance kit (issue 15).
+    "oauth1core.audit.probe": {"Target", "Variant", "Check", "Wire", "Result", "Report", "FINDINGS", "plan", "build",
+                               "judge", "http_sender", "run_probe", "ProbeError"},
+    "oauth1core.audit.conformance": {"Case", "Outcome", "ConformanceError", "KINDS", "load_cases", "compare",
+                                     "Implementation", "run", "totals", "by_kind"},
 }
 
 

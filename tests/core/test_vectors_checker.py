@@ -32,7 +32,7 @@ def test_shipped_vectors_all_pass():
 
 def test_every_shipped_file_names_its_source():
     folder = os.path.join(ROOT, "vectors")
-    for name in (n for n in os.listdir(folder) if n.endswith(".json")):  # README.md: the format
+    for name in [n for n in os.listdir(folder) if n.endswith(".json")]:  # README.md documents them
         with open(os.path.join(folder, name), encoding="utf-8") as handle:
             document = json.load(handle)
         assert document["format"] == 1 and document["source"] and document["cases"], name
