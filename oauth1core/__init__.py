@@ -6,8 +6,6 @@ the adapters and the command line are loaded on first use, so ``import oauth1cor
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from .base_string import base_string_uri, signature_base_string
 from .client import Client, SignedRequest
 from .encoding import percent_decode, percent_encode
@@ -19,7 +17,10 @@ from .errors import (
 )
 from .parameters import build_authorization_header, normalize_parameters
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: signing never needs it
 if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any
+
     from .parsing import Limits, ParsedRequest, parse_authorization_header, parse_request
     from .verify import VerifiedRequest, verify_request
 

@@ -18,11 +18,15 @@ from __future__ import annotations
 
 from functools import lru_cache
 import re
-from typing import Iterable, List, Tuple
-
 from .encoding import ENCODED_ASCII, UNRESERVED, _escapes_are_canonical, percent_encode
 from .errors import ParameterRejected
-from .parameters import Param, parse_form
+from .parameters import parse_form
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: signing never needs it
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Iterable, List, Tuple
+
+    from .parameters import Param
 
 __all__ = ["base_string_uri", "signature_base_string"]
 

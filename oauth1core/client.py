@@ -16,31 +16,31 @@ from __future__ import annotations
 import hashlib
 import time
 from binascii import b2a_base64
-from typing import Any, Callable, Dict, Iterable, List, Literal, Mapping, NamedTuple, Optional, Tuple, Union
+from collections.abc import Mapping
 
 from .base_string import _assemble, _form_items, _item, _items, _signing_uri
-from .clock import Clock, NonceSource, generate_nonce, generate_timestamp
+from .clock import generate_nonce, generate_timestamp
 from .encoding import percent_encode
 from .errors import EncodingError, mask
-from .methods import RSA_METHODS, SignatureMethod, keyed_signer, resolve, signing_key
-from .parameters import (
-    FORM_CONTENT_TYPE,
-    Param,
-    _header_pieces,
-    append_query,
-    encode_form,
-    header_value,
-    is_form_content_type,
-)
+from .methods import RSA_METHODS, keyed_signer, resolve, signing_key
+from .parameters import FORM_CONTENT_TYPE, _header_pieces, append_query, encode_form, header_value, is_form_content_type
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: signing never needs it
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, Callable, Dict, Iterable, List, Literal, Optional, Tuple, Union
+
+    from .clock import Clock, NonceSource
+    from .methods import SignatureMethod
+    from .parameters import Param
+
+    #: Where the protocol parameters go: the Authorization header (section 3.5.1), the query
+    #: (3.5.3) or the form body (3.5.2).
+    Placement = Literal["header", "query", "body"]
+    Body = Union[str, bytes, Mapping[str, str], Iterable[Param], None]
 
 __all__ = ["Client", "Credentials", "SignedRequest"]
 
-#: Where the protocol parameters go: the Authorization header (section 3.5.1), the query
-#: (3.5.3) or the form body (3.5.2).
-Placement = Literal["header", "query", "body"]
 PLACEMENTS: Tuple[Placement, ...] = ("header", "query", "body")
-
-Body = Union[str, bytes, Mapping[str, str], Iterable[Param], None]
 
 
 def body_hash_value(body: Union[str, bytes, None], algorithm: str) -> str:
@@ -87,15 +87,61 @@ class SignedRequest:
         return f"<SignedRequest {self.method} {self.uri.partition('?')[0]}>"
 
 
-class Credentials(NamedTuple):
+class _Value:
+    """An immutable value: its fields, named once in ``_FIELDS``, are set by ``__init__`` and
+    never again; equality, hashing and :meth:`replace` derive from them. (Not a :mod:`dataclasses`
+    class: that module imports :mod:`inspect`, which would make ``import oauth1core`` half as slow
+    again; nor a ``typing.NamedTuple``: signing never imports :mod:`typing`.)"""
+
+    __slots__ = ()
+    _FIELDS: Tuple[str, ...] = ()
+
+    def _set(self, values: Tuple[Any, ...]) -> None:
+        for name, value in zip(self._FIELDS, values):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable: use replace()")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable: use replace()")
+
+    def _values(self) -> Tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self._FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+
+class Credentials(_Value):
     """The credentials a client signs with (RFC 5849 section 1.1): the client credentials, and
     the token credentials (temporary or token, sections 2.1 and 2.3) once it has them.
-    Immutable (``_replace`` gives a copy); ``repr`` masks the secrets."""
+    Immutable (:meth:`replace` gives a copy); ``repr`` masks the secrets."""
+
+    _FIELDS = ("client_key", "client_secret", "token", "token_secret")
+    __slots__ = _FIELDS
 
     client_key: str
-    client_secret: str = ""
-    token: Optional[str] = None
-    token_secret: str = ""
+    client_secret: str
+    token: Optional[str]
+    token_secret: str
+
+    def __init__(self, client_key: str, client_secret: str = "", token: Optional[str] = None,
+                 token_secret: str = "") -> None:
+        if not isinstance(client_key, str) or not isinstance(client_secret, str):
+            raise TypeError("client_key and client_secret must be str")
+        self._set((client_key, client_secret, token, token_secret))
+
+    def replace(self, **changes: Any) -> "Credentials":
+        """A copy with some fields changed."""
+        values = dict(zip(self._FIELDS, self._values()))
+        values.update(changes)
+        return Credentials(**values)
 
     def __repr__(self) -> str:
         return (f"Credentials(client_key={self.client_key!r}, client_secret={mask(self.client_secret)}, "
@@ -159,7 +205,7 @@ class _Template:
         self.sign: Callable[[str], str] = sign
 
 
-class Client:
+class Client(_Value):
     """Signs requests for one set of client (and optionally token) credentials (section 3.1).
 
     An immutable value: ``credentials`` (:class:`Credentials`), the signature ``method``, what
@@ -176,9 +222,8 @@ class Client:
     :class:`~oauth1core.methods.SignatureMethod` (``method`` is the same, as an object).
     ``rsa_key`` is always the client's *private* key (PEM), for the RSA methods only.
 
-    Not a :mod:`dataclasses` class on purpose: that module imports :mod:`inspect`, which would
-    make ``import oauth1core`` half as slow again (see ``benchmarks/``); the fields are declared
-    once, in ``_FIELDS``, and :meth:`replace`, equality and hashing derive from them.
+    The fields are declared once, in ``_FIELDS``; :meth:`replace`, equality and hashing derive
+    from them (see :class:`_Value`).
     """
 
     _FIELDS = ("credentials", "method", "realm", "callback", "verifier", "placement", "body_hash", "version",
@@ -223,37 +268,16 @@ class Client:
             credentials = Credentials(client_key, client_secret, token, token_secret)  # type: ignore[arg-type]
         elif client_key is not None or client_secret or token is not None or token_secret:
             raise TypeError("give the credentials either flat (client_key...) or as credentials=, not both")
-        if not isinstance(credentials.client_key, str) or not isinstance(credentials.client_secret, str):
-            raise TypeError("client_key and client_secret must be str")
         if method is None:
             method = _method(signature_method, rsa_key)
         if placement not in PLACEMENTS:
             raise ValueError("placement must be 'header', 'query' or 'body'")
         if body_hash and method.body_hash is None:
             raise ValueError(f"the body hash extension is not defined for {method.name}")
-        values = (credentials, method, realm, callback, verifier, placement, body_hash, version, clock, nonce_source,
-                  clock_offset)
-        for name, value in zip(self._FIELDS, values):
-            object.__setattr__(self, name, value)
+        self._set((credentials, method, realm, callback, verifier, placement, body_hash, version, clock, nonce_source,
+                   clock_offset))
         # A secret that is not UTF-8 text is refused here, as the template builds the key.
         object.__setattr__(self, "_template", _Template(self))
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("Client is immutable: use replace()")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError("Client is immutable: use replace()")
-
-    def _values(self) -> Tuple[Any, ...]:
-        return tuple(getattr(self, name) for name in self._FIELDS)
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not Client:
-            return NotImplemented
-        return self._values() == other._values()
-
-    def __hash__(self) -> int:
-        return hash(self._values())
 
     @property
     def client_key(self) -> str:
@@ -280,9 +304,9 @@ class Client:
         """A copy with some values changed, e.g. ``client.replace(token=t, token_secret=s)``: any
         field, or a constructor keyword (``client_key``, ``token``, ``signature_method``,
         ``rsa_key``...)."""
-        grouped = {name: changes.pop(name) for name in Credentials._fields if name in changes}
+        grouped = {name: changes.pop(name) for name in Credentials._FIELDS if name in changes}
         if grouped:
-            changes["credentials"] = changes.get("credentials", self.credentials)._replace(**grouped)
+            changes["credentials"] = changes.get("credentials", self.credentials).replace(**grouped)
         if "signature_method" in changes or "rsa_key" in changes:
             changes["method"] = _method(changes.pop("signature_method", self.method.name), changes.pop("rsa_key", None))
         unknown = set(changes).difference(self._FIELDS)

@@ -8,12 +8,25 @@ signature exactly; by default they are :func:`time.time` and :func:`generate_non
 from __future__ import annotations
 
 import time
-from typing import Callable
 
 __all__ = ["Clock", "NonceSource", "generate_nonce", "generate_timestamp", "generate_token"]
 
-Clock = Callable[[], float]
-NonceSource = Callable[[], str]
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: signing never needs it
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, Callable
+
+    Clock = Callable[[], float]
+    NonceSource = Callable[[], str]
+
+
+def __getattr__(name: str) -> Any:
+    """PEP 562: the type aliases ``Clock`` and ``NonceSource`` for the modules that import them at
+    run time, built on first use (signing never imports :mod:`typing`)."""
+    if name in ("Clock", "NonceSource"):
+        from typing import Callable
+
+        return Callable[[], float] if name == "Clock" else Callable[[], str]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 #: The default nonce's length: 24 characters of ``[A-Za-z0-9]`` (log2(62) * 24 = 142.9 bits).

@@ -21,9 +21,11 @@ from __future__ import annotations
 
 import re
 from binascii import a2b_qp
-from typing import Tuple
-
 from .errors import EncodingError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: signing never needs it
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Tuple
 
 __all__ = ["percent_encode", "percent_decode"]
 

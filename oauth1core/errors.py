@@ -15,7 +15,9 @@ Messages name parameters, never their secret values: an error may be logged or s
 
 from __future__ import annotations
 
-from typing import Optional
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: signing never needs it
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Optional
 
 __all__ = [
     "OAuthError",

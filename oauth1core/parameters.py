@@ -9,15 +9,29 @@ This module holds what a client needs to sign. The strict parser of a received
 
 from __future__ import annotations
 
-from typing import Iterable, List, Mapping, Optional, Tuple, Union
+from collections.abc import Mapping
 
 from .encoding import form_decode, percent_encode
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: signing never needs it
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, Iterable, List, Optional, Tuple, Union
+
+    Param = Tuple[str, str]
+
 __all__ = ["normalize_parameters", "build_authorization_header"]
 
-Param = Tuple[str, str]
-
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+
+
+def __getattr__(name: str) -> Any:
+    """PEP 562: ``Param``, the type of a parameter (``Tuple[str, str]``), for the modules that
+    import it at run time; built on first use, so that signing never imports :mod:`typing`."""
+    if name == "Param":
+        from typing import Tuple
+
+        return Tuple[str, str]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def parse_form(text: str) -> List[Param]:

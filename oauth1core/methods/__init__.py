@@ -32,10 +32,16 @@ from __future__ import annotations
 import hashlib as _hashlib
 import hmac as _hmac
 from binascii import b2a_base64
-from typing import Any, Callable, Optional, Protocol, Tuple
-
 from ..encoding import percent_encode
 from ..errors import SignatureMethodRejected
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: signing never needs it
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, Callable, Optional, Protocol, Tuple
+else:
+    # At run time the protocols below are plain classes (nothing checks them with isinstance):
+    # signing never imports typing.
+    Protocol = object
 
 __all__ = ["SignatureMethod", "KeyedMethod", "HMAC_SHA1", "HMAC_SHA256", "HMAC_SHA512", "PLAINTEXT", "resolve"]
 

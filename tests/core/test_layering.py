@@ -14,6 +14,7 @@ PACKAGE = os.path.join(ROOT, "oauth1core")
 # adapters, HTTP server and command line.
 RANK = {
     "errors": 0,
+    "micro": 0,  # self-contained: imports nothing from the package (test_micro_is_self_contained)
     "encoding": 1,
     "clock": 1,
     "parameters": 2,
@@ -81,13 +82,21 @@ def imports(path):
 
 def test_no_third_party_imports_outside_adapters_and_optional_stores():
     for rel, path in module_files():
-        if rel.startswith(("adapters" + os.sep, "integrations" + os.sep)) or rel == os.path.join("stores", "redis.py"):
+        if rel.startswith(("adapters" + os.sep, "integrations" + os.sep)) or rel in (os.path.join("stores", "redis.py"), "micro.py"):
             continue
         for level, name in imports(path):
             if level == 0:
                 assert name.split(".")[0] not in THIRD_PARTY, f"{rel} imports {name}"
                 top = name.split(".")[0]
                 assert top == "oauth1core" or top in sys.stdlib_module_names if hasattr(sys, "stdlib_module_names") else True, f"{rel} imports {name}"
+
+
+def test_micro_is_self_contained():
+    # Copied alone to a MicroPython board: only modules MicroPython has, nothing of the package
+    # ("js" is the WebAssembly port's, imported only where os.urandom is missing).
+    # "typing" is imported under `if TYPE_CHECKING:` only, for mypy.
+    found = set(imports(os.path.join(PACKAGE, "micro.py"))) - {(0, "typing")}
+    assert found == {(0, "hashlib"), (0, "os"), (0, "time"), (0, "js"), (0, "random")}, found
 
 
 def test_layers_import_only_downwards():
@@ -140,7 +149,7 @@ def test_import_loads_only_what_signing_needs():
         "oauth1core.client",
     }, loaded
     stdlib = set(out[1].split()) if len(out) > 1 else set()
-    for heavy in ("secrets", "json", "sqlite3", "http.server", "urllib.request", "argparse"):
+    for heavy in ("secrets", "json", "sqlite3", "http.server", "urllib.request", "argparse", "typing", "dataclasses"):
         assert heavy not in stdlib, heavy
 
 
