@@ -1,6 +1,9 @@
 """Print the test files that import nothing outside the standard library, pytest, hypothesis
-and oauth1core: ./test.sh runs them under PyPy 3.9 (whose venv has no peer package), so the
-``requires-python >= 3.9`` promise is checked on everything that can run there."""
+and oauth1core: ./test.sh runs them under every CPython from 3.9 up but the newest, and under
+PyPy 3.9 (venvs holding pytest and hypothesis only), so the ``requires-python >= 3.9`` promise
+and the version classifiers are checked on everything that can run there. Test files that need
+a tool of the ``test`` extra without importing it (build, twine...) carry the ``peers`` marker,
+which those runs deselect."""
 
 import ast
 import os

@@ -1,4 +1,5 @@
-"""The command line: ``python -m oauth1core COMMAND [options]``.
+"""The command line: ``oauth1core COMMAND [options]`` (the console script an install puts on the
+PATH) or ``python -m oauth1core COMMAND [options]`` (the same, also from a checkout).
 
 Each command lives in its own module of this package, imported only when it runs, and exposes
 ``main(argv: list[str]) -> int``. Errors the user can fix are printed as one line, never as a
@@ -8,6 +9,7 @@ traceback; secrets are never printed.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from typing import Dict, List, Optional, Tuple
 
@@ -16,7 +18,7 @@ __all__ = ["main", "COMMANDS"]
 #: command -> (module in this package, one-line summary)
 COMMANDS: Dict[str, Tuple[str, str]] = {
     "demo": ("demo", "run a provider and the three-legged flow against it on loopback"),
-    "vectors": ("vectors", "check test-vector files (default: every file under vectors/)"),
+    "vectors": ("vectors", "check test-vector files (default: the published vectors)"),
     "sign": ("sign", "sign a request and print its Authorization header (or --json)"),
     "verify": ("audit", "say whether a captured request's signature verifies, and why not"),
     "explain": ("audit", "print every step of a captured request's signature"),
@@ -29,18 +31,24 @@ COMMANDS: Dict[str, Tuple[str, str]] = {
     "request": ("consumer", "send a signed request with saved credentials"),
 }
 
-USAGE = """usage: python -m oauth1core COMMAND [options]
+USAGE = """usage: {prog} COMMAND [options]
 
 commands:
 {commands}
 
-Run 'python -m oauth1core COMMAND --help' for a command's options and an example.
+Run '{prog} COMMAND --help' for a command's options and an example.
 """
+
+
+def _prog() -> str:
+    """``oauth1core`` when run as the console script, else ``python -m oauth1core``."""
+    name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    return "oauth1core" if name in ("oauth1core", "oauth1core.exe") else "python -m oauth1core"
 
 
 def _usage() -> str:
     width = max(len(name) for name in COMMANDS)
-    return USAGE.format(commands="\n".join(f"  {name:<{width}} {summary}" for name, (_, summary) in COMMANDS.items()))
+    return USAGE.format(prog=_prog(), commands="\n".join(f"  {name:<{width}} {summary}" for name, (_, summary) in COMMANDS.items()))
 
 
 def main(argv: Optional[List[str]] = None) -> int:

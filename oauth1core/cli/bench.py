@@ -1,8 +1,10 @@
 """``python -m oauth1core bench``: run the benchmark suite of the repository's ``benchmarks/``.
 
-The suite lives outside the package (it measures the package, and the peer libraries it compares
-with are no dependency of it), so this command finds it beside the package, in a checkout.
-``bench --http`` runs its HTTP benchmark instead (``benchmarks/http_load.py``).
+The suite lives outside the package in the repository (it measures the package, and the peer
+libraries it compares with are no dependency of it). In a checkout or an unpacked sdist this
+command finds it beside the package; an installed wheel carries a copy as ``oauth1core/_bench``
+(setup.py maps the folder in). ``--quick`` is a smoke run of a few seconds; ``bench --http`` runs
+its HTTP benchmark instead (``benchmarks/http_load.py``).
 """
 
 from __future__ import annotations
@@ -18,18 +20,21 @@ _PACKAGE = "oauth1core_benchmarks"
 
 
 def find_suite() -> str:
-    """The ``benchmarks`` directory of the checkout this package was imported from, or ``""``."""
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    path = os.path.join(root, "benchmarks")
-    return path if os.path.isfile(os.path.join(path, "suite.py")) else ""
+    """The ``benchmarks`` folder beside the package (a checkout), else the wheel's
+    ``oauth1core/_bench``; ``""`` when neither is there."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for path in (os.path.join(os.path.dirname(package), "benchmarks"), os.path.join(package, "_bench")):
+        if os.path.isfile(os.path.join(path, "suite.py")):
+            return path
+    return ""
 
 
 def main(argv: List[str]) -> int:
     path = find_suite()
     if not path:
         print(
-            "oauth1core: the benchmark suite is the benchmarks/ directory of a checkout of the repository; "
-            "this installation has none",
+            "oauth1core: the benchmark suite is missing (benchmarks/ in a checkout, oauth1core/_bench "
+            "in an installed wheel): this copy of the package was vendored without it",
             file=sys.stderr,
         )
         return 2

@@ -1,6 +1,6 @@
 """``python -m oauth1core vectors [FILE ...]``: check test-vector files.
 
-The format is ``shared/vectors-format.md`` (version 1). Every case of every file is checked
+The format is ``vectors/README.md`` (version 1). Every case of every file is checked
 and ends as passed or failed; none is skipped. A file that does not follow the format (not
 JSON, unknown kind, missing field) fails: its problems are printed and the exit status is 1.
 """
@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from ..errors import OAuthError, SignatureInvalid
 
-__all__ = ["check_file", "check_case", "FormatError", "KINDS", "main"]
+__all__ = ["check_file", "check_case", "FormatError", "KINDS", "main", "vectors_folder"]
 
 
 class FormatError(Exception):
@@ -305,13 +305,25 @@ def check_file(path: str) -> Tuple[int, List[str], bool]:
     return passed, failures, well_formed
 
 
+def vectors_folder() -> str:
+    """The published vectors: ``vectors/`` beside the package in a checkout or an unpacked sdist,
+    else the copy an installed wheel carries (``oauth1core/_vectors``, see setup.py), else
+    ``vectors/`` in the current directory; ``""`` when there is none."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for folder in (
+        os.path.join(os.path.dirname(package), "vectors"),
+        os.path.join(package, "_vectors"),
+        os.path.join(os.getcwd(), "vectors"),
+    ):
+        if os.path.isdir(folder):
+            return folder
+    return ""
+
+
 def _default_files() -> List[str]:
-    here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    folder = os.path.join(here, "vectors")
-    if not os.path.isdir(folder):
-        folder = os.path.join(os.getcwd(), "vectors")
+    folder = vectors_folder()
     files: List[str] = []
-    for root, _, names in os.walk(folder):
+    for root, _, names in os.walk(folder) if folder else ():
         files.extend(os.path.join(root, n) for n in names if n.endswith(".json"))
     return sorted(files)
 
@@ -319,11 +331,11 @@ def _default_files() -> List[str]:
 def main(argv: List[str]) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m oauth1core vectors",
-        description="Check test-vector files (format: shared/vectors-format.md). Prints one line per "
+        description="Check test-vector files (format: vectors/README.md, installed as oauth1core/_vectors/README.md). Prints one line per "
         "failing case and ends with 'N passed, M failed'; exits 1 on any failure or malformed file.",
         epilog="example: python -m oauth1core vectors vectors/rfc5849.json",
     )
-    parser.add_argument("files", nargs="*", help="vector files (default: every .json file under vectors/)")
+    parser.add_argument("files", nargs="*", help="vector files (default: every .json file of the published vectors, vectors/ in a checkout)")
     args = parser.parse_args(argv)
     files = args.files or _default_files()
     if not files:

@@ -13,6 +13,8 @@ import ast
 import importlib
 import os
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PACKAGE = os.path.join(ROOT, "oauth1core")
 
@@ -127,6 +129,7 @@ def test_every_public_module_exports_exactly_its_pinned_names():
     assert set(PUBLIC) <= seen, f"pinned modules that no longer exist: {sorted(set(PUBLIC) - seen)}"
 
 
+@pytest.mark.peers  # imports every adapter and integration: their libraries are the test extra's
 def test_every_pinned_name_exists():
     for module, names in PUBLIC.items():
         imported = importlib.import_module(module)
