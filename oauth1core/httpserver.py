@@ -37,7 +37,8 @@ import threading
 from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import urlsplit
 
-from .errors import DuplicateParameter, OAuthError, ParameterAbsent, ParameterRejected
+from .errors import DuplicateParameter, OAuthError, ParameterRejected
+from .gateway import single
 from .http11 import RequestHead, Server, ServerLimits
 from .parameters import is_form_content_type, parse_form
 from .policy import Throttled
@@ -203,7 +204,7 @@ class ProviderApp:
     # -- section 2.2: the resource owner's decision -----------------------------------------
 
     def _authorize_page(self, query: str, approve: bool = True) -> Response:
-        token = _single(parse_form(query), "oauth_token")
+        token = single(parse_form(query), "oauth_token")
         record = self.provider.pending_authorization(token)
         if self.auto_approve is not None and approve:
             return self._approved(self.provider.authorize(token, self.auto_approve))
@@ -240,20 +241,20 @@ class ProviderApp:
         except UnicodeDecodeError:
             raise ParameterRejected("the form is not UTF-8") from None
         form = parse_form(text)
-        token = _single(form, "oauth_token")
+        token = single(form, "oauth_token")
         record = self.provider.pending_authorization(token)
-        username = _single(form, "username")
+        username = single(form, "username")
         try:
             self.provider.login_allowed(token, username, address)
         except Throttled as throttled:
             wait = max(1, math.ceil(throttled.retry_after))
             return self._login_form(record, 429, f"Too many failed logins: try again in {wait} s.",
                                     [("Retry-After", str(wait))])
-        if not self._check_password(username, _single(form, "password")):
+        if not self._check_password(username, single(form, "password")):
             self.provider.login_failed(token, username, address)
             return self._login_form(record, 403, "Wrong user name or password.")
         self.provider.login_succeeded(username, address)
-        decision = _single(form, "decision")
+        decision = single(form, "decision")
         if decision == "approve":
             return self._approved(self.provider.authorize(token, username))
         if decision == "deny":
@@ -296,15 +297,6 @@ def _destination(callback: Optional[str]) -> str:
     parts = urlsplit(callback)
     origin = f"{parts.scheme}://{parts.netloc}"
     return f"If you approve, you will be sent to <strong>{html.escape(origin)}</strong>."
-
-
-def _single(params: List[Tuple[str, str]], name: str) -> str:
-    values = [value for key, value in params if key == name]
-    if not values:
-        raise ParameterAbsent(f"{name} is required", parameter=name)
-    if len(values) > 1:
-        raise DuplicateParameter(f"{name} is repeated", parameter=name)
-    return values[0]
 
 
 def _select_headers(headers: Sequence[Tuple[str, str]]) -> Tuple[Dict[str, str], Optional[str]]:
