@@ -11,7 +11,7 @@ import argparse
 import json
 import os
 import sys
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, Tuple
 
 from ..errors import OAuthError, SignatureInvalid
 
@@ -154,79 +154,102 @@ def _check_signature(case_input: Dict[str, Any], expect: Any) -> Optional[str]:
         return f"expected {expect!r}, got error {type(exc).__name__}: {exc.message}"
 
 
-def _check_request(case_input: Dict[str, Any], expect: Any) -> Optional[str]:
-    """Kind ``request``: every stateless rule (no timestamp window, no nonce store)."""
-    from ..parsing import parse_request
-    from ..verify import check_protocol, verify_request
+class _RequestCase(NamedTuple):
+    """The input of a ``request`` case, read and checked."""
 
-    method = _str(case_input, "method")
-    uri = _str(case_input, "uri")
+    method: str
+    uri: str
+    headers: Dict[str, str]
+    body: Optional[str]
+    client_secret: str
+    token_secret: str
+    private: Optional[str]
+    public: Optional[str]
+
+    def verify(self) -> None:
+        """``verify_request`` with the case's secrets and public key (raises on refusal)."""
+        from ..verify import verify_request
+
+        public_key = self.public or (None if self.private is None else _public_of(self.private))
+        verify_request(self.method, self.uri, self.headers, self.body, client_secret=self.client_secret,
+                       token_secret=self.token_secret, rsa_public_key=public_key)
+
+
+def _read_request_case(case_input: Dict[str, Any], expect: Any) -> _RequestCase:
     headers = case_input.get("headers") or {}
     if not isinstance(headers, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items()):
         raise FormatError("input.headers must be an object of strings")
-    body = _opt_str(case_input, "body")
-    client_secret = _str(case_input, "client_secret", "")
-    token_secret = _str(case_input, "token_secret", "")
-    private, public = _rsa_keys(case_input)
     if not isinstance(expect, dict) or not expect:
         raise FormatError("expect of a request case must be a non-empty object")
     unknown = set(expect) - {"base_string", "signature", "valid", "error"}
     if unknown:
         raise FormatError(f"unknown field(s) in expect: {sorted(unknown)}")
-    if "error" in expect:
-        if expect["error"] is not True or len(expect) != 1:
-            raise FormatError('an error expectation is exactly {"error": true}')
-        try:
-            parsed = parse_request(method, uri, headers, body)
-            check_protocol(parsed)
-            public_key = public or (None if private is None else _public_of(private))
-            verify_request(
-                method, uri, headers, body, client_secret=client_secret, token_secret=token_secret,
-                rsa_public_key=public_key,
-            )
-        except SignatureInvalid:
-            return "expected a malformed-request error, got signature_invalid (the request parsed)"
-        except OAuthError:
-            return None
-        return "expected an error, the request verified"
-    problems: List[str] = []
+    private, public = _rsa_keys(case_input)
+    return _RequestCase(_str(case_input, "method"), _str(case_input, "uri"), headers, _opt_str(case_input, "body"),
+                        _str(case_input, "client_secret", ""), _str(case_input, "token_secret", ""), private, public)
+
+
+def _expect_request_error(case: _RequestCase, expect: Dict[str, Any]) -> Optional[str]:
+    """``{"error": true}``: the request must be refused for a reason other than its signature."""
+    from ..parsing import parse_request
+    from ..verify import check_protocol
+
+    if expect["error"] is not True or len(expect) != 1:
+        raise FormatError('an error expectation is exactly {"error": true}')
     try:
-        parsed = parse_request(method, uri, headers, body)
+        check_protocol(parse_request(case.method, case.uri, case.headers, case.body))
+        case.verify()
+    except SignatureInvalid:
+        return "expected a malformed-request error, got signature_invalid (the request parsed)"
+    except OAuthError:
+        return None
+    return "expected an error, the request verified"
+
+
+def _signature_problem(case: _RequestCase, base_string: str, name: str, expected: Any) -> Optional[str]:
+    try:
+        signer = _signer(name, case.private)
+        if name.startswith("RSA-") and case.private is None:
+            return "signature: an RSA case needs rsa_private_key to compute a signature"
+        got = signer.sign(base_string, case.client_secret, case.token_secret)
+    except OAuthError as exc:
+        return f"signature: got error {type(exc).__name__}: {exc.message}"
+    return None if got == expected else f"signature: expected {expected!r}, got {got!r}"
+
+
+def _validity_problem(case: _RequestCase, expected: Any) -> Optional[str]:
+    if not isinstance(expected, bool):
+        raise FormatError("expect.valid must be a boolean")
+    try:
+        case.verify()
+        valid = True
+    except SignatureInvalid:
+        valid = False
+    except OAuthError as exc:
+        return f"valid: expected {expected}, got error {type(exc).__name__}: {exc.message}"
+    return None if valid == expected else f"valid: expected {expected}, got {valid}"
+
+
+def _check_request(case_input: Dict[str, Any], expect: Any) -> Optional[str]:
+    """Kind ``request``: every stateless rule (no timestamp window, no nonce store)."""
+    from ..parsing import parse_request
+
+    case = _read_request_case(case_input, expect)
+    if "error" in expect:
+        return _expect_request_error(case, expect)
+    try:
+        parsed = parse_request(case.method, case.uri, case.headers, case.body)
     except OAuthError as exc:
         return f"expected {expect!r}, got error {type(exc).__name__}: {exc.message}"
-    if "base_string" in expect:
-        if parsed.base_string != expect["base_string"]:
-            problems.append(f"base_string: expected {expect['base_string']!r}, got {parsed.base_string!r}")
+    problems: List[Optional[str]] = []
+    if "base_string" in expect and parsed.base_string != expect["base_string"]:
+        problems.append(f"base_string: expected {expect['base_string']!r}, got {parsed.base_string!r}")
     if "signature" in expect:
         name = parsed.oauth.get("oauth_signature_method", "")
-        try:
-            signer = _signer(name, private)
-            if name.startswith("RSA-") and private is None:
-                problems.append("signature: an RSA case needs rsa_private_key to compute a signature")
-            else:
-                got = signer.sign(parsed.base_string, client_secret, token_secret)
-                if got != expect["signature"]:
-                    problems.append(f"signature: expected {expect['signature']!r}, got {got!r}")
-        except OAuthError as exc:
-            problems.append(f"signature: got error {type(exc).__name__}: {exc.message}")
+        problems.append(_signature_problem(case, parsed.base_string, name, expect["signature"]))
     if "valid" in expect:
-        if not isinstance(expect["valid"], bool):
-            raise FormatError("expect.valid must be a boolean")
-        public_key = public or (None if private is None else _public_of(private))
-        try:
-            verify_request(
-                method, uri, headers, body, client_secret=client_secret, token_secret=token_secret,
-                rsa_public_key=public_key,
-            )
-            valid: Optional[bool] = True
-        except SignatureInvalid:
-            valid = False
-        except OAuthError as exc:
-            problems.append(f"valid: expected {expect['valid']}, got error {type(exc).__name__}: {exc.message}")
-            valid = None
-        if valid is not None and valid != expect["valid"]:
-            problems.append(f"valid: expected {expect['valid']}, got {valid}")
-    return "; ".join(problems) or None
+        problems.append(_validity_problem(case, expect["valid"]))
+    return "; ".join(p for p in problems if p) or None
 
 
 _SIMPLE: Dict[str, Callable[[Dict[str, Any]], Any]] = {
