@@ -21,7 +21,7 @@ from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 
 from ..audit import CaptureError, Diagnosis, Explanation, diagnose, explain, from_parts, parse_har, parse_raw
 from ..audit.capture import CURL_NOTE, Capture
-from ..audit.diagnose import available_methods, mask
+from ..audit.diagnose import available_methods
 from ..audit.mistakes import MISTAKES
 from ..audit.observe import Observed, observe
 from ..audit.conformance import ConformanceError, Implementation, Outcome, by_kind, load_cases, run, totals
