@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import Route
 from test_asgi import acall
-from test_wsgi import KEY, SECRET, Answer, make_provider, problem, send, three_legs
+from test_wsgi import KEY, SECRET, Answer, call, make_provider, problem, send, three_legs
 
 from oauth1core.client import Client
 from oauth1core.gateway import Consent, Decision
@@ -249,3 +249,38 @@ def test_the_django_example_in_process(example_env: None) -> None:
     answer = send(None, client.replace(token_secret="x").sign("GET", "http://testserver/api/whoami"), caller)
     assert answer[1]["Www-Authenticate"] == 'OAuth realm="oauth1core", oauth_problem="signature_invalid"'
     assert module.application is not None and module.asgi_application is not None
+
+
+# -- the examples' logins under the provider's login policy (issue 12: password guessing) ----------
+
+
+@pytest.mark.parametrize("module_name, attribute, caller", [
+    ("flask_provider", "app", call),
+    ("django_provider", "application", call),
+    ("fastapi_provider", "app", acall),
+])
+def test_the_examples_logins_are_throttled_and_a_guessed_token_denied(example_env: None, module_name: str,
+                                                                      attribute: str, caller: Any) -> None:
+    app = getattr(importlib.import_module(module_name), attribute)
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+
+    def request_token() -> str:
+        answer = send(app, Client(KEY, SECRET, callback="oob").sign("POST", "http://testserver/oauth/request_token"),
+                      caller)
+        return dict(parse_qsl(answer[2].decode()))["oauth_token"]
+
+    def decide(token: str, username: str, password: str) -> Answer:
+        body = f"oauth_token={token}&username={username}&password={password}&decision=approve"
+        return caller(app, "POST", "http://testserver/oauth/authorize", form, body)
+
+    token = request_token()
+    assert [decide(token, "alice", f"guess{i}")[0] for i in range(3)] == [403, 403, 403]
+    right = decide(token, "alice", "pw")  # the right password, too late: the token was denied
+    assert right[0] >= 400 and b"oauth_verifier" not in right[2]
+    # A fresh token for each guess: the account backs off after its 5 free failures.
+    answers = [decide(request_token(), "mallory-" + module_name, "x") for _ in range(7)]
+    assert [answer[0] for answer in answers] == [403] * 5 + [429, 429]
+    assert int(answers[-1][1]["Retry-After"]) >= 1
+    fresh = request_token()
+    approved = decide(fresh, "alice", "pw")  # another account, the same address: still served
+    assert approved[0] == 200 and b"oauth_verifier" in approved[2], approved

@@ -15,6 +15,7 @@ consent form). Other settings: OAUTH1CORE_CALLBACKS, OAUTH1CORE_BASE_URL, OAUTH1
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 from typing import Union
@@ -42,8 +43,9 @@ from django.urls import path  # noqa: E402
 from django.utils.html import format_html  # noqa: E402
 
 from oauth1core.gateway import Consent, Decision  # noqa: E402
-from oauth1core.integrations import check_password, settings_from_env  # noqa: E402
+from oauth1core.integrations import login, settings_from_env  # noqa: E402
 from oauth1core.integrations.django import DjangoProvider, verified  # noqa: E402
+from oauth1core.policy import Throttled  # noqa: E402
 
 settings = settings_from_env()
 
@@ -67,8 +69,15 @@ def authorize(request: HttpRequest, consent: Consent) -> Union[Decision, HttpRes
     """The project's own login: a page for GET, the decision for a POST with the right password."""
     if request.method == "GET":
         return login_page(request, consent)
-    username = request.POST.get("username", "")
-    if not check_password(settings.users, username, request.POST.get("password", "")):
+    username, address = request.POST.get("username", ""), request.META.get("REMOTE_ADDR")
+    try:
+        right = login(settings.provider, settings.users, consent, username, request.POST.get("password", ""), address)
+    except Throttled as throttled:  # the provider's login policy: back off, then try again
+        wait = str(max(1, math.ceil(throttled.retry_after)))
+        page = login_page(request, consent, 429, f"Too many failed logins: try again in {wait} s.")
+        page["Retry-After"] = wait
+        return page
+    if not right:
         return login_page(request, consent, 403, "Wrong user name or password.")
     if request.POST.get("decision") not in ("approve", "deny"):
         return HttpResponse("decision must be approve or deny\n", status=400, content_type="text/plain")

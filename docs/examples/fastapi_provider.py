@@ -12,6 +12,7 @@ decision. Other settings: OAUTH1CORE_CALLBACKS, OAUTH1CORE_BASE_URL, OAUTH1CORE_
 
 from __future__ import annotations
 
+import math
 from html import escape
 from typing import Dict, List, Tuple, Union
 
@@ -19,8 +20,9 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from oauth1core.gateway import Consent, Decision, OAuth1Request
-from oauth1core.integrations import check_password, settings_from_env
+from oauth1core.integrations import login, settings_from_env
 from oauth1core.integrations.starlette import StarletteProvider
+from oauth1core.policy import Throttled
 
 settings = settings_from_env()
 app = FastAPI(title="oauth1core example provider")
@@ -48,8 +50,15 @@ async def authorize(request: Request, consent: Consent, form: List[Tuple[str, st
     if request.method == "GET":
         return login_page(request, consent)
     fields: Dict[str, str] = dict(form)
-    username = fields.get("username", "")
-    if not check_password(settings.users, username, fields.get("password", "")):
+    username, address = fields.get("username", ""), request.client.host if request.client else None
+    try:
+        right = login(settings.provider, settings.users, consent, username, fields.get("password", ""), address)
+    except Throttled as throttled:  # the provider's login policy: back off, then try again
+        wait = str(max(1, math.ceil(throttled.retry_after)))
+        page = login_page(request, consent, 429, f"Too many failed logins: try again in {wait} s.")
+        page.headers["Retry-After"] = wait
+        return page
+    if not right:
         return login_page(request, consent, 403, "Wrong user name or password.")
     if fields.get("decision") not in ("approve", "deny"):
         return PlainTextResponse("decision must be approve or deny\n", status_code=400)

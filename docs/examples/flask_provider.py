@@ -13,14 +13,16 @@ Other settings: OAUTH1CORE_CALLBACKS, OAUTH1CORE_BASE_URL, OAUTH1CORE_TRUSTED_PR
 
 from __future__ import annotations
 
+import math
 from typing import Union
 
 from flask import Flask, jsonify, render_template_string, request
 from flask.typing import ResponseReturnValue
 
 from oauth1core.gateway import Consent, Decision
-from oauth1core.integrations import check_password, settings_from_env
+from oauth1core.integrations import login, settings_from_env
 from oauth1core.integrations.flask import FlaskProvider, verified
+from oauth1core.policy import Throttled
 
 settings = settings_from_env()
 app = Flask(__name__)
@@ -44,8 +46,14 @@ def authorize(consent: Consent) -> Union[Decision, ResponseReturnValue]:
     """The application's own login: a page for GET, the decision for a POST with the right password."""
     if request.method == "GET":
         return render_template_string(LOGIN, consent=consent, message=""), 200, NO_FRAMES
-    username = request.form.get("username", "")
-    if not check_password(settings.users, username, request.form.get("password", "")):
+    username, address = request.form.get("username", ""), request.remote_addr
+    try:
+        right = login(settings.provider, settings.users, consent, username, request.form.get("password", ""), address)
+    except Throttled as throttled:  # the provider's login policy: back off, then try again
+        wait = str(max(1, math.ceil(throttled.retry_after)))
+        message = f"Too many failed logins: try again in {wait} s."
+        return render_template_string(LOGIN, consent=consent, message=message), 429, {**NO_FRAMES, "Retry-After": wait}
+    if not right:
         return render_template_string(LOGIN, consent=consent, message="Wrong user name or password."), 403, NO_FRAMES
     decision = request.form.get("decision")
     if decision not in ("approve", "deny"):

@@ -14,7 +14,9 @@ whoever the application says: the authorize step calls the application's own hoo
 session), which returns a :class:`~oauth1core.gateway.Decision` or a page of its own.
 
 This module itself is standard library only: the settings the examples read from the
-environment (:func:`settings_from_env`) and a constant-time password check for their logins.
+environment (:func:`settings_from_env`), a constant-time password check for their logins, and
+:func:`login`, that check under the provider's login policy (throttling, a pending token denied after
+a few wrong passwords).
 """
 
 from __future__ import annotations
@@ -24,10 +26,10 @@ import os
 from typing import Dict, Generic, Iterable, List, Mapping, NamedTuple, Optional, Tuple, TypeVar, Union
 
 from ..errors import OAuthError
-from ..gateway import Network, PublicOrigin, endpoint_routes, error_answer
+from ..gateway import Consent, Network, PublicOrigin, endpoint_routes, error_answer
 from ..server import Consumer, Provider, Response
 
-__all__ = ["Integration", "EnvSettings", "settings_from_env", "check_password"]
+__all__ = ["Integration", "EnvSettings", "settings_from_env", "check_password", "login"]
 
 Hook = TypeVar("Hook")
 
@@ -120,3 +122,21 @@ def check_password(users: Mapping[str, str], username: str, password: str) -> bo
     reference = expected.encode("utf-8", "surrogatepass") if expected is not None else _DECOY
     matches = hmac.compare_digest(reference, password.encode("utf-8", "surrogatepass"))
     return matches and expected is not None
+
+
+def login(provider: Provider, users: Mapping[str, str], consent: Consent, username: str, password: str,
+          address: Optional[str]) -> bool:
+    """:func:`check_password` under the provider's login policy (docs/provider.md, "Hardening and
+    policy"; RFC 5849 section 2.2 leaves the resource owner's login to the server).
+
+    Raises :class:`~oauth1core.policy.Throttled` (``retry_after`` seconds) while the account or
+    the client ``address`` is backing off, without checking the password. A wrong password counts
+    against the account, the address and the pending token, which is denied after the policy's
+    ``token_max_failures``; a right one forgets the account's and the address's failures.
+    """
+    provider.login_allowed(consent.token, username, address)
+    if not check_password(users, username, password):
+        provider.login_failed(consent.token, username, address)
+        return False
+    provider.login_succeeded(username, address)
+    return True

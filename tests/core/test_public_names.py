@@ -75,7 +75,7 @@ PUBLIC = {
                            "parse_forwarded"},
     "oauth1core.wsgi": {"OAuth1Middleware", "ProviderEndpoints", "REQUEST_KEY", "verified_request"},
     "oauth1core.asgi": {"OAuth1Middleware", "ProviderEndpoints", "REQUEST_KEY"},
-    "oauth1core.integrations": {"Integration", "EnvSettings", "settings_from_env", "check_password"},
+    "oauth1core.integrations": {"Integration", "EnvSettings", "settings_from_env", "check_password", "login"},
     "oauth1core.integrations.flask": {"FlaskProvider", "verified"},
     "oauth1core.integrations.django": {"DjangoProvider", "verified"},
     "oauth1core.integrations.starlette": {"StarletteProvider", "OAuth1Refused", "verified"},
