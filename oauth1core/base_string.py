@@ -125,7 +125,7 @@ def base_string_uri(uri: str) -> str:
     return split_base_uri(uri)[0]
 
 
-def signature_base_string(method: str, uri: str, params: Iterable[Param]) -> str:
+def signature_base_string(method: str, uri: str, params: Iterable[Param], form: Iterable[Param] = ()) -> str:
     """The signature base string (RFC 5849 section 3.4.1.1).
 
     1. The HTTP request method in uppercase, encoded (section 3.6) for custom methods.
@@ -138,13 +138,15 @@ def signature_base_string(method: str, uri: str, params: Iterable[Param]) -> str
     other parameter, decoded: the protocol parameters and the form-body parameters.
     ``oauth_signature`` is always excluded; so is a ``realm`` in ``params``, since there it can
     only be the Authorization header's (section 3.4.1.3.1). A ``realm`` in the query of ``uri``
-    is an ordinary parameter and is signed.
+    is an ordinary parameter and is signed, and so is one in ``form``: the decoded parameters of
+    a form body, given apart when one of them may be named ``realm``.
     """
     base_uri, query = split_base_uri(uri)
     # "oauth_signature" is its own encoding, and the item of a parameter of that name is the
     # only one that begins with "oauth_signature ".
     items = [item for item in _form_items(query) if not item.startswith("oauth_signature ")]
     items += _items(p for p in params if p[0] != "oauth_signature" and p[0] != "realm")
+    items += _items(p for p in form if p[0] != "oauth_signature")
     return _assemble(method, base_uri, items)
 
 

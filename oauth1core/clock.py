@@ -29,6 +29,8 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
+_ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
 #: The default nonce's length: 24 characters of ``[A-Za-z0-9]`` (log2(62) * 24 = 142.9 bits).
 _NONCE_LENGTH = 24
 
@@ -75,10 +77,15 @@ def generate_timestamp(clock: Clock = time.time, offset: int = 0) -> str:
 
 
 def generate_token(nbytes: int = 24) -> str:
-    """A random token or secret for a server to issue (sections 2.1, 2.3), from :mod:`secrets`.
+    """A random token, secret or verifier for a server to issue (sections 2.1, 2.3), from
+    :mod:`secrets`: at least ``nbytes`` random octets' worth of bits (192 by default), as ASCII
+    letters and digits only (33 characters by default).
 
-    URL-safe base64 of ``nbytes`` random octets: only unreserved characters.
+    Letters and digits are unreserved (section 3.6), so a token is never percent-encoded; they are
+    what oauthlib's default ``safe_characters`` allow; and a token never begins with ``-``, which a
+    command line (``--token -Abc...``) would take for an option (URL-safe base64 did, one token in 64).
     """
     import secrets
 
-    return secrets.token_urlsafe(nbytes)
+    length = -(-nbytes * 8 * 1000 // 5954)  # ceil(bits / log2(62))
+    return "".join(secrets.choice(_ALPHANUMERIC) for _ in range(length))

@@ -284,7 +284,7 @@ def build(target: Target, variant: Variant, now: int, nonce: str) -> Wire:
     url = append_query(target.url, variant.query)
     oauth = _oauth(target, variant, now, nonce)
     signer = resolve(variant.signature_method or target.signature_method)
-    base = signature_base_string(method, url, oauth + list(variant.form))
+    base = signature_base_string(method, url, oauth, form=variant.form)  # a form field may be named realm
     signature = signer.sign(base, target.client_secret, target.token_secret)
     signed = oauth + [("oauth_signature", _tampered(signature) if variant.tamper else signature)]
     headers: List[Tuple[str, str]] = []

@@ -118,3 +118,13 @@ def test_form_items_fast_path_matches_definition(text):
             return type(exc)
 
     assert outcome(_form_items) == outcome(lambda t: _items(parse_form(t)))
+
+
+def test_a_form_parameter_named_realm_is_signed_only_through_form():
+    """Section 3.4.1.3.1: only the Authorization header's realm is left out of the base string."""
+    from oauth1core.base_string import signature_base_string
+
+    oauth = [("oauth_consumer_key", "k"), ("realm", "Photos")]
+    assert signature_base_string("POST", "https://a.example/r", oauth) == "POST&https%3A%2F%2Fa.example%2Fr&oauth_consumer_key%3Dk"
+    assert signature_base_string("POST", "https://a.example/r", oauth, form=[("realm", ""), ("oauth_signature", "x")]) == (
+        "POST&https%3A%2F%2Fa.example%2Fr&oauth_consumer_key%3Dk%26realm%3D")

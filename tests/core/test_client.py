@@ -244,3 +244,13 @@ def test_client_is_an_immutable_value_with_a_derived_replace():
     with pytest.raises(TypeError):
         Client("ck", credentials=Credentials("ck"))
     assert "cs" not in repr(client.credentials) and "ts" not in repr(client.credentials).replace("token_secret", "")
+
+
+def test_issued_tokens_are_letters_and_digits_never_an_option_lookalike():
+    """generate_token: 192 bits as 33 letters and digits (section 3.6 unreserved, oauthlib's default
+    safe_characters); never a leading '-', which a command line takes for an option."""
+    from oauth1core.clock import generate_token
+
+    tokens = [generate_token() for _ in range(300)]
+    assert all(len(t) == 33 and t.isascii() and t.isalnum() for t in tokens) and len(set(tokens)) == 300
+    assert len(generate_token(16)) == 22  # ceil(128 / log2(62))
