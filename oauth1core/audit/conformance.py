@@ -189,7 +189,8 @@ class Implementation:
         self.lines: "queue.Queue[Optional[str]]" = queue.Queue()
         self.stderr: List[str] = []
         threading.Thread(target=self._read, daemon=True).start()
-        threading.Thread(target=self._drain, daemon=True).start()
+        self._drainer = threading.Thread(target=self._drain, daemon=True)
+        self._drainer.start()
 
     def _read(self) -> None:
         assert self.process.stdout is not None
@@ -229,6 +230,8 @@ class Implementation:
                 code = self.process.wait(1)
             except subprocess.TimeoutExpired:
                 code = None
+        if code is not None:
+            self._drainer.join(1)  # the stopped command's last error output, read to its end
         tail = ("; its last error output: " + " | ".join(self.stderr)) if self.stderr else ""
         return f"the command stopped (exit status {code}) before answering {case.key!r}{tail}"
 
