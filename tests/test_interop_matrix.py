@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import pytest
+from test_server import _pem_pair
 
 pytestmark = pytest.mark.peers
 
@@ -59,19 +60,7 @@ PEERS_REFUSE = (
 SERVE_REFUSES = {"PLAINTEXT": "PLAINTEXT only over TLS (RFC 5849 section 3.4.4), these run plain HTTP"}
 
 
-def _rsa_pems() -> Tuple[str, str]:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
-    public = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo).decode()
-    return private, public
-
-
-PRIVATE_PEM, PUBLIC_PEM = _rsa_pems()
+PRIVATE_PEM, PUBLIC_PEM = _pem_pair()  # test_server's throwaway 2048-bit pair
 
 
 def _credentials(method: str) -> Dict[str, Any]:
